@@ -1,0 +1,79 @@
+# The README's two commands: `make run` and `make test`. Everything they need installs itself.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Local development serves with DEBUG on unless the environment says otherwise.
+DEV_ENV := DEBUG=$${DEBUG:-true}
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run serve test lint format fixtures load faults clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py load_seed_works
+	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production-style serving: gunicorn, DEBUG off, compressed and hashed static files from
+# WhiteNoise. Without SECRET_KEY a key is made once and kept in .secret_key (git-ignored).
+# Cookies are only marked Secure when SECURE_COOKIES=true (set it behind HTTPS).
+SERVE_ENV := DEBUG=false SECURE_COOKIES=$${SECURE_COOKIES:-false} \
+	SECRET_KEY=$${SECRET_KEY:-$$(cat .secret_key 2>/dev/null)}
+
+.secret_key:
+	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
+serve: install .secret_key
+	$(SERVE_ENV) $(BIN)/python manage.py check --deploy --fail-level ERROR
+	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_ENV) $(BIN)/python manage.py migrate --noinput
+	$(SERVE_ENV) $(BIN)/python manage.py load_seed_works
+	$(SERVE_ENV) $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) \
+		--workers $${WEB_CONCURRENCY:-2} --access-logfile /dev/null --error-logfile -
+
+# Load and faults (README): 64 signed-in readers against `make serve` on PostgreSQL, in a
+# database of their own that is made and filled with a generated corpus on first use; then a
+# check that no confirmed write was lost. `make faults` also stops the machine's PostgreSQL
+# for a few seconds mid-run. More options: make load LOAD_ARGS="--clients 32 --duration 30".
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/archive_load
+
+load: install .secret_key
+	LOAD_DATABASE_URL=$(LOAD_DATABASE_URL) $(BIN)/python bench/load.py $(LOAD_ARGS)
+
+faults: install .secret_key
+	LOAD_DATABASE_URL=$(LOAD_DATABASE_URL) $(BIN)/python bench/load.py --faults $(LOAD_ARGS)
+
+# axe-core for the accessibility tests, at the version package-lock.json pins. Without npm
+# those tests skip (and fail when REQUIRE_BROWSER_TESTS is set, as in CI).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the accessibility tests will skip (apt-get install npm)"; fi
+
+test: install node_modules/.installed
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Rebuild fixtures/seed_works.json after changing the importer or a seed's metadata.
+fixtures: install
+	$(DEV_ENV) $(BIN)/python manage.py build_seed_fixture
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,129 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+
+from archive.vocabulary import ConsentItem, StandingChoice
+
+
+class Theme(models.TextChoices):
+    SYSTEM = "system", "Follow my system"
+    LIGHT = "light", "Light"
+    DARK = "dark", "Dark"
+    SEPIA = "sepia", "Sepia"
+
+
+class ReadingFont(models.TextChoices):
+    SERIF = "serif", "Serif"
+    SANS = "sans", "Sans-serif"
+    READABLE = "readable", "Easy-to-read (for dyslexic readers)"
+
+
+class Reader(AbstractUser):
+    """A person with an account: reads, and may post works as a creator."""
+
+    history_enabled = models.BooleanField(
+        default=True, help_text="Remember which works I read and where I stopped."
+    )
+    # Reading display settings, read from the user row on every page so they apply on
+    # first paint without another query.
+    font_size = models.PositiveSmallIntegerField(default=100, help_text="Percent of normal.")
+    font = models.CharField(max_length=10, choices=ReadingFont.choices, default=ReadingFont.SERIF)
+    line_spacing = models.DecimalField(max_digits=3, decimal_places=2, default=1.6)
+    text_width = models.PositiveSmallIntegerField(default=38, help_text="In characters (em).")
+    theme = models.CharField(max_length=10, choices=Theme.choices, default=Theme.SYSTEM)
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(font_size__gte=50, font_size__lte=300),
+                name="reader_font_size_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(line_spacing__gte=1, line_spacing__lte=3),
+                name="reader_line_spacing_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(text_width__gte=20, text_width__lte=120),
+                name="reader_text_width_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(theme__in=Theme.values), name="reader_theme_in_vocabulary"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(font__in=ReadingFont.values), name="reader_font_in_vocabulary"
+            ),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("accounts:preferences")
+
+
+class ConsentChoice(models.Model):
+    """A reader's standing choice for one rating or warning; no row means "ask each time"."""
+
+    reader = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="consent_choices")
+    item = models.CharField(max_length=40, choices=ConsentItem.choices)
+    choice = models.CharField(max_length=10, choices=StandingChoice.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "item"], name="consent_choice_one_per_item"),
+            models.CheckConstraint(
+                condition=models.Q(item__in=ConsentItem.values),
+                name="consent_choice_item_in_vocabulary",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(choice__in=StandingChoice.values),
+                name="consent_choice_in_vocabulary",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reader}: {self.item} → {self.choice}"
+
+
+class ExcludedTag(models.Model):
+    """A tag the reader never wants to see: its works leave every list, count and feed."""
+
+    reader = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="excluded_tags")
+    tag = models.ForeignKey("archive.Tag", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tag__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "tag"], name="excluded_tag_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.reader} excludes {self.tag_id}"
+
+
+class SavedFilter(models.Model):
+    """A reader's named works filter, kept as the query string of the filter form."""
+
+    reader = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(max_length=100)
+    query = models.CharField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "name"], name="saved_filter_name_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class FeedToken(models.Model):
+    """The secret in a reader's private feed and OPDS URLs; e-reader apps cannot log in or
+    pass an interstitial, so the token stands for the reader's standing choices."""
+
+    reader = models.OneToOneField(Reader, on_delete=models.CASCADE, related_name="feed_token")
+    key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Feed token of {self.reader}"

@@ -1,0 +1,326 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F
+from django.forms.models import BaseInlineFormSet
+from django.template.response import TemplateResponse
+
+from archive import search, tags
+from archive.counters import refresh_work_counts
+from archive.models import (
+    Bookmark,
+    Chapter,
+    Kudos,
+    Reading,
+    Tag,
+    TaggedWork,
+    Work,
+    WorkWarning,
+)
+from archive.sanitize import sanitize_html
+from archive.words import count_words
+
+WORK_HTML_FIELDS = ["summary", "notes", "end_notes"]
+CHAPTER_HTML_FIELDS = ["summary", "notes", "end_notes", "body"]
+
+
+def _sanitise(obj, fields):
+    """Staff write through the same allowlist as creators: the admin is no way around it."""
+    for field in fields:
+        setattr(obj, field, sanitize_html(getattr(obj, field)))
+
+
+def _save_chapter(chapter):
+    _sanitise(chapter, CHAPTER_HTML_FIELDS)
+    chapter.word_count = count_words(chapter.body)
+    chapter.save()
+
+
+def _work_changed(work):
+    """After staff change a work or its chapters: counts, a new revision (downloads are
+    cached per revision) and a new search document, as the archive's own code keeps them."""
+    refresh_work_counts(work)
+    Work.objects.filter(pk=work.pk).update(revision=F("revision") + 1)
+    search.update_search_documents([work.pk])
+
+
+class ChapterInline(admin.StackedInline):
+    model = Chapter
+    extra = 0
+    fields = [
+        "position",
+        "title",
+        "word_count",
+        "summary",
+        "notes",
+        "body",
+        "end_notes",
+        "published",
+    ]
+    readonly_fields = ["word_count"]
+    show_change_link = True
+
+
+class WorkWarningInline(admin.TabularInline):
+    model = WorkWarning
+    extra = 0
+    min_num = 1
+
+
+class TaggedWorkFormSet(BaseInlineFormSet):
+    @classmethod
+    def get_default_prefix(cls):
+        return "tagged"  # the link's related_name is "+", which would leave no prefix
+
+
+class TaggedWorkInline(admin.TabularInline):
+    """The work's tags, chosen from existing ones: a name typed into taggit's free-text
+    field would make a tag with no kind."""
+
+    model = TaggedWork
+    formset = TaggedWorkFormSet
+    fk_name = "content_object"
+    extra = 0
+    autocomplete_fields = ["tag"]
+    verbose_name = "tag"
+    verbose_name_plural = "tags"
+
+
+@admin.action(description="Hide selected works (make them drafts again)")
+def hide_works(modeladmin, request, queryset):
+    hidden = Work.objects.filter(pk__in=queryset.values("pk"), is_posted=True).update(
+        is_posted=False, revision=F("revision") + 1
+    )
+    modeladmin.message_user(
+        request, f"Hid {hidden} work(s): only their creators and staff can see them now."
+    )
+
+
+@admin.action(description="Post selected works")
+def post_works(modeladmin, request, queryset):
+    drafts = Work.objects.filter(pk__in=queryset.values("pk"), is_posted=False)
+    # A work with no chapters has nothing to read; posting it would show an empty page.
+    posted = drafts.filter(chapter_count__gt=0).update(is_posted=True, revision=F("revision") + 1)
+    modeladmin.message_user(request, f"Posted {posted} work(s).")
+    empty = drafts.filter(chapter_count=0).count()
+    if empty:
+        modeladmin.message_user(
+            request, f"{empty} work(s) without chapters stayed drafts.", messages.WARNING
+        )
+
+
+@admin.register(Work)
+class WorkAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "creator_display",
+        "rating",
+        "category",
+        "is_posted",
+        "chapter_count",
+        "word_count",
+        "updated",
+    ]
+    list_filter = ["rating", "category", "complete", "is_posted", "language", "warnings__warning"]
+    search_fields = ["title", "creator_name", "creator__username", "summary"]
+    list_select_related = ["creator"]
+    autocomplete_fields = ["creator"]
+    exclude = ["tags"]
+    readonly_fields = [
+        "chapter_count",
+        "word_count",
+        "kudos_count",
+        "public_bookmark_count",
+        "hits",
+        "revision",
+    ]
+    inlines = [WorkWarningInline, TaggedWorkInline, ChapterInline]
+    actions = [hide_works, post_works]
+
+    @admin.display(description="Creator", ordering="creator__username")
+    def creator_display(self, work):
+        return work.creator_display
+
+    def save_model(self, request, obj, form, change):
+        _sanitise(obj, WORK_HTML_FIELDS)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Chapter:
+            return super().save_formset(request, form, formset, change)
+        for chapter in formset.save(commit=False):
+            _save_chapter(chapter)
+        for chapter in formset.deleted_objects:
+            chapter.delete()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        _work_changed(form.instance)
+
+
+@admin.register(Chapter)
+class ChapterAdmin(admin.ModelAdmin):
+    list_display = ["work", "position", "title", "word_count", "published"]
+    list_select_related = ["work"]
+    search_fields = ["title", "work__title"]
+    autocomplete_fields = ["work"]
+    fields = [
+        "work",
+        "position",
+        "title",
+        "word_count",
+        "summary",
+        "notes",
+        "body",
+        "end_notes",
+        "published",
+    ]
+    readonly_fields = ["word_count"]
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        _save_chapter(obj)
+        _work_changed(obj.work)
+        if change and "work" in form.changed_data:
+            _work_changed(Work.objects.get(pk=form.initial["work"]))
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        _work_changed(obj.work)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        works = list(Work.objects.filter(pk__in=queryset.values("work")))
+        super().delete_queryset(request, queryset)
+        for work in works:
+            _work_changed(work)
+
+
+class TargetTagForm(forms.Form):
+    # A name rather than a select: an archive can have tens of thousands of tags.
+    target = forms.CharField(max_length=100, label="Into the tag named")
+
+    def clean_target(self):
+        name = self.cleaned_data["target"].strip()
+        tag = Tag.objects.filter(name__iexact=name).first()
+        if tag is None:
+            raise forms.ValidationError(f"There is no tag called “{name}”.")
+        return tag
+
+
+def _wrangle(modeladmin, request, queryset, *, operation, verb):
+    """Ask for the target tag, then apply `operation` to every selected tag."""
+    form = TargetTagForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        target = form.cleaned_data["target"]
+        try:
+            with transaction.atomic():
+                for tag in queryset.exclude(pk=target.pk):
+                    operation(tag, target)
+        except ValidationError as error:
+            modeladmin.message_user(request, " ".join(error.messages), messages.ERROR)
+            return None
+        modeladmin.message_user(request, f"{verb} {queryset.count()} tag(s) into “{target}”.")
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": f"{verb} tags",
+        "tags": queryset,
+        "form": form,
+        "action": request.POST.get("action"),
+        "opts": modeladmin.model._meta,
+    }
+    return TemplateResponse(request, "admin/archive/tag/choose_target.html", context)
+
+
+@admin.action(description="Make selected tags synonyms of another tag")
+def make_synonyms(modeladmin, request, queryset):
+    return _wrangle(
+        modeladmin,
+        request,
+        queryset,
+        operation=lambda tag, target: tags.make_synonym(tag=tag, canonical=target),
+        verb="Made synonyms of",
+    )
+
+
+@admin.action(description="Merge selected tags into another tag")
+def merge(modeladmin, request, queryset):
+    return _wrangle(
+        modeladmin,
+        request,
+        queryset,
+        operation=lambda tag, target: tags.merge_tags(source=tag, target=target),
+        verb="Merged",
+    )
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "canonical", "work_count"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    list_select_related = ["canonical"]
+    autocomplete_fields = ["canonical"]
+    actions = [make_synonyms, merge]
+
+    def get_queryset(self, request):
+        # Counted in the page's one query, not once per row.
+        return super().get_queryset(request).annotate(work_count=Count("tagged_works"))
+
+    @admin.display(description="Works", ordering="work_count")
+    def work_count(self, tag):
+        return tag.work_count
+
+    def save_model(self, request, obj, form, change):
+        # Setting "canonical" by hand goes through the same rule as the action.
+        if change and "canonical" in form.changed_data and obj.canonical:
+            super().save_model(request, obj, form, change)
+            tags.make_synonym(tag=obj, canonical=obj.canonical)
+        else:
+            super().save_model(request, obj, form, change)
+
+
+class InvestigationAdmin(admin.ModelAdmin):
+    """Read-only: staff look here to investigate; readers change these on their own pages,
+    where the counters on works are kept in step."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Kudos)
+class KudosAdmin(InvestigationAdmin):
+    list_display = ["work", "reader", "from_a_guest", "created_at"]
+    list_select_related = ["work", "reader"]
+    search_fields = ["work__title", "reader__username"]
+    date_hierarchy = "created_at"
+
+    @admin.display(boolean=True, description="Guest")
+    def from_a_guest(self, kudos):
+        return kudos.reader_id is None
+
+
+@admin.register(Bookmark)
+class BookmarkAdmin(InvestigationAdmin):
+    list_display = ["work", "reader", "private", "recommend", "updated_at"]
+    list_filter = ["private", "recommend"]
+    list_select_related = ["work", "reader"]
+    search_fields = ["work__title", "reader__username"]
+    fields = ["reader", "work", "notes", "private", "recommend", "created_at", "updated_at"]
+
+
+@admin.register(Reading)
+class ReadingAdmin(InvestigationAdmin):
+    list_display = ["reader", "work", "chapter", "visits", "last_read_at"]
+    list_select_related = ["reader", "work", "chapter"]
+    search_fields = ["work__title", "reader__username"]
+    date_hierarchy = "last_read_at"

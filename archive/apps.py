@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ArchiveConfig(AppConfig):
+    name = "archive"
+
+    def ready(self):
+        from archive import checks  # noqa: F401  (registers the self-hosting checks)

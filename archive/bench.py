@@ -1,0 +1,266 @@
+"""Server-side latency and query counts of the archive's pages, for BENCHMARKS.md.
+
+Requests go through Django's test client, so every middleware runs but no network or web
+server does; the trivial /healthz view through the same stack is the floor other pages are
+compared with.
+"""
+
+import math
+import os
+import platform
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import django
+from django.db import connection
+from django.db.models import Count, Q
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import ConsentChoice, ExcludedTag, Reader
+from archive.corpus import READER_PREFIX, SEARCH_WORD
+from archive.models import Bookmark, Chapter, Kudos, Tag, TaggedWork, Work
+from archive.vocabulary import ArchiveWarning, Rating, StandingChoice, TagKind
+
+BENCH_READER = f"{READER_PREFIX}bench"
+
+
+@dataclass
+class Measurement:
+    """One page's results: the worst status seen, and times in milliseconds."""
+
+    page: str
+    url: str
+    status: int
+    queries: int
+    p50_ms: float
+    p95_ms: float
+    slowest_query_ms: float = 0.0
+    slowest_query: str = ""
+
+
+def percentile(timings, share):
+    """The nearest-rank percentile: the smallest timing at or above `share` of them."""
+    ordered = sorted(timings)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def measure(client, url, *, requests, warmup=0, page=""):
+    """Time `requests` GETs of `url` after `warmup` untimed ones, and count one request's queries.
+
+    Queries are counted on a request of their own, so recording them never slows a timed one.
+    """
+    for _ in range(warmup):
+        client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        statuses = {client.get(url).status_code}
+    # Read now: the log is read lazily, and the next request empties it.
+    queries = captured.captured_queries
+    slowest = max(queries, key=lambda query: float(query["time"]), default={"time": 0, "sql": ""})
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+        statuses.add(response.status_code)
+    return Measurement(
+        page=page or url,
+        url=url,
+        status=max(statuses),
+        queries=len(queries),
+        slowest_query_ms=float(slowest["time"]) * 1000,
+        slowest_query=slowest["sql"],
+        p50_ms=statistics.median(timings),
+        p95_ms=percentile(timings, 0.95),
+    )
+
+
+class NoCorpus(LookupError):
+    """The database has nothing to measure."""
+
+
+def pages():
+    """(page, url) for every page measured, with the tags and the work picked from the data.
+
+    The filter includes the most used fandom and the additional tag most often found with it,
+    and excludes the two next most used additional tags.
+    """
+    additional = Tag.objects.filter(kind=TagKind.ADDITIONAL)
+    [fandom] = _most_used(Tag.objects.filter(kind=TagKind.FANDOM))
+    with_fandom = TaggedWork.objects.filter(tag=fandom).values("content_object")
+    [along] = _most_used(additional, among=with_fandom)
+    excluded = _most_used(additional.exclude(pk=along.pk), count=2)
+    work_id, position = _chapter_needing_no_consent()
+    # The filter form takes tag names, as a reader types them.
+    filtered = "/works/?" + urlencode(
+        [("tag", fandom.name), ("tag", along.name)]
+        + [("exclude_tag", tag.name) for tag in excluded]
+        + [("exclude_rating", Rating.EXPLICIT), ("exclude_warning", ArchiveWarning.NON_CON)]
+    )
+    return [
+        ("floor: /healthz", "/healthz"),
+        ("index, page 1", "/works/"),
+        ("filtered index with facets", filtered),
+        ("tag page (top fandom)", f"/tags/{fandom.slug}/"),
+        (f"full-text search: {SEARCH_WORD}", f"/search/?q={SEARCH_WORD}"),
+        ("chapter page", f"/works/{work_id}/chapters/{position}/"),
+    ]
+
+
+def _most_used(tags, count=1, among=None):
+    """The `count` canonical tags among `tags` on most works (of the works `among`, if given)."""
+    links = Q(tagged_works__content_object__in=among) if among is not None else None
+    ranked = (
+        tags.filter(canonical__isnull=True)
+        .annotate(uses=Count("tagged_works", filter=links))
+        .order_by("-uses", "pk")
+    )
+    found = list(ranked[:count])
+    if len(found) < count or not found[0].uses:
+        raise NoCorpus("No tagged works: generate a corpus first (manage.py generate_corpus).")
+    return found
+
+
+def _chapter_needing_no_consent():
+    """(work id, position) of the second chapter of a General Audiences work without warnings,
+    so no gate stands in the way; preferring a work with several chapters."""
+    works = (
+        Work.objects.posted()
+        .filter(rating=Rating.GENERAL, warnings__warning=ArchiveWarning.NO_WARNINGS)
+        .exclude(warnings__warning__in=set(ArchiveWarning.values) - {ArchiveWarning.NO_WARNINGS})
+        .filter(chapter_count__gte=1)
+    )
+    work = works.filter(chapter_count__gte=3).order_by("pk").first()
+    work = work or works.order_by("-chapter_count", "pk").first()
+    if work is None:
+        raise NoCorpus("No General Audiences work without warnings to read.")
+    positions = list(work.chapters.order_by("position").values_list("position", flat=True)[:2])
+    return work.pk, positions[-1]
+
+
+def bench_reader():
+    """A signed-in reader who hides explicit works and two warnings and excludes two tags."""
+    reader, _ = Reader.objects.get_or_create(username=BENCH_READER, defaults={"password": "!"})
+    hidden = ["rating:explicit", "warning:non-con", "warning:underage"]
+    ConsentChoice.objects.filter(reader=reader).delete()
+    ConsentChoice.objects.bulk_create(
+        ConsentChoice(reader=reader, item=item, choice=StandingChoice.HIDE) for item in hidden
+    )
+    ExcludedTag.objects.filter(reader=reader).delete()
+    additional = Tag.objects.filter(kind=TagKind.ADDITIONAL, canonical__isnull=True)
+    ranked = additional.annotate(uses=Count("tagged_works")).order_by("-uses", "pk")[3:5]
+    ExcludedTag.objects.bulk_create(ExcludedTag(reader=reader, tag=tag) for tag in ranked)
+    return reader
+
+
+def machine():
+    """CPU count and model, memory, operating system and Python."""
+    model = _proc_value("/proc/cpuinfo", "model name") or platform.processor() or "unknown"
+    memory = _proc_value("/proc/meminfo", "MemTotal")
+    memory_gb = f"{int(memory.split()[0]) / 1024**2:.1f} GB" if memory else "unknown"
+    return {
+        "CPUs": str(os.cpu_count()),
+        "CPU model": model,
+        "memory": memory_gb,
+        "system": platform.platform(),
+        "Python": platform.python_version(),
+        "Django": django.get_version(),
+    }
+
+
+def _proc_value(path, key):
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        return ""
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith(key)), "")
+
+
+def database():
+    """The database vendor and version, and its size where the database can say."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT version(), pg_size_pretty(pg_database_size(current_database()))")
+            version, size = cursor.fetchone()
+            return {"database": version.split(" on ")[0], "database size": size}
+        cursor.execute("SELECT sqlite_version()")
+        return {"database": f"SQLite {cursor.fetchone()[0]}"}
+
+
+def corpus():
+    """How many rows the measured pages work over."""
+    return {
+        "works": Work.objects.count(),
+        "chapters": Chapter.objects.count(),
+        "tags": Tag.objects.count(),
+        "tag links": TaggedWork.objects.count(),
+        "kudos": Kudos.objects.count(),
+        "bookmarks": Bookmark.objects.count(),
+    }
+
+
+COLUMNS = [
+    "page",
+    "status",
+    "queries",
+    "p50 ms",
+    "p95 ms",
+    "p50/floor",
+    "p95/floor",
+    "slowest query ms",
+]
+
+
+def rows(measurements):
+    """Table rows, each page's times also as a multiple of the floor (the first measurement)."""
+    floor = measurements[0]
+    return [
+        [
+            m.page,
+            str(m.status),
+            str(m.queries),
+            f"{m.p50_ms:.1f}",
+            f"{m.p95_ms:.1f}",
+            f"{m.p50_ms / floor.p50_ms:.1f}×",
+            f"{m.p95_ms / floor.p95_ms:.1f}×",
+            f"{m.slowest_query_ms:.1f}",
+        ]
+        for m in measurements
+    ]
+
+
+def text_table(measurements):
+    table = [COLUMNS, *rows(measurements)]
+    widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
+    lines = []
+    for row in table:
+        cells = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        lines.append("  ".join(cells))
+    return "\n".join(lines)
+
+
+def markdown_table(measurements):
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|---" + "|--:" * (len(COLUMNS) - 1) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows(measurements)]
+    return "\n".join(lines)
+
+
+def markdown_report(measurements, *, who, requests, warmup, facts):
+    """The whole run as Markdown: when, who, the setup, then the table."""
+    lines = [
+        f"### {time.strftime('%Y-%m-%d %H:%M %Z')}, as {who}",
+        "",
+        f"{requests} timed requests per page after {warmup} warm-up requests.",
+        "",
+    ]
+    lines += [f"- {name}: {number(value)}" for name, value in facts.items()]
+    return "\n".join([*lines, "", markdown_table(measurements), ""])
+
+
+def number(value):
+    """A count with thousands separators; anything else as it is."""
+    return f"{value:,}" if isinstance(value, int) else value

@@ -1,0 +1,45 @@
+"""Who a private feed or catalog URL belongs to, and what that reader agreed to in advance.
+
+E-reader apps and feed readers cannot log in or pass an interstitial, so the token in the
+URL stands for its reader, and only their standing choices count: nothing a session
+agreed to applies here.
+"""
+
+from dataclasses import dataclass
+
+from django.shortcuts import get_object_or_404
+
+from accounts.models import FeedToken
+from archive import exclusions as reader_exclusions
+from archive.exclusions import Exclusions
+from archive.vocabulary import StandingChoice
+
+
+@dataclass(frozen=True)
+class TokenReader:
+    reader: object
+    key: str
+    exclusions: Exclusions
+    agreed: frozenset  # consent items the reader chose to "show without asking"
+
+    def missing_items(self, work):
+        """What the work needs that the reader's standing choices do not cover."""
+        return [item for item in work.consent_items() if item not in self.agreed]
+
+
+def reader_for_token(key):
+    """The token's reader with their choices and exclusions (three queries), or 404.
+
+    A revoked or regenerated token matches no row, so its old URLs answer 404.
+    """
+    token = get_object_or_404(
+        FeedToken.objects.select_related("reader"), key=key, reader__is_active=True
+    )
+    reader = token.reader
+    choices = dict(reader.consent_choices.values_list("item", "choice"))
+    return TokenReader(
+        reader=reader,
+        key=token.key,
+        exclusions=reader_exclusions.for_reader(reader, choices=choices),
+        agreed=frozenset(item for item, choice in choices.items() if choice == StandingChoice.SHOW),
+    )

@@ -1,0 +1,58 @@
+"""The one decorator that keeps work text behind the consent gate."""
+
+from functools import wraps
+
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
+
+from archive import consent
+from archive.forms import ConsentForm
+from archive.models import Work
+
+
+def get_work_for_reader(request, work_id):
+    """The work with everything its blurb needs, or 404 if this reader may not know of it."""
+    works = Work.objects.visible_to(request.user).with_blurb()
+    return get_object_or_404(works, pk=work_id)
+
+
+def render_interstitial(request, work, missing, *, form=None, status=200):
+    form = form or ConsentForm(initial={"items": missing, "next": request.get_full_path()})
+    context = {
+        "work": work,
+        "missing": list(zip(missing, consent.item_labels(missing), strict=True)),
+        "form": form,
+    }
+    return render(request, "archive/interstitial.html", context, status=status)
+
+
+def consent_required(view):
+    """Show the view only once the request has agreed to everything the work needs.
+
+    The wrapped view receives the work itself instead of its id.
+    """
+
+    @wraps(view)
+    def gated_view(request, work_id, *args, **kwargs):
+        work = get_work_for_reader(request, work_id)
+        missing = consent.missing_items(request, work)
+        if missing:
+            response = render_interstitial(request, work, missing)
+        else:
+            response = view(request, work, *args, **kwargs)
+        # Works that need consent stay out of search engines, whether the response is
+        # the text or the interstitial; and no shared cache may keep a page whose
+        # content depends on this reader's consent.
+        if work.consent_items():
+            response["X-Robots-Tag"] = "noindex, nofollow"
+        patch_cache_control(response, private=True)
+        return response
+
+    gated_view.consent_gated = True
+    return gated_view
+
+
+def metadata_only(view):
+    """Declare that a view taking a work never shows its text (the URL test trusts this)."""
+    view.metadata_only = True
+    return view

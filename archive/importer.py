@@ -1,0 +1,237 @@
+"""Turning text, HTML and EPUB files (and their metadata files) into works and chapters."""
+
+import datetime
+import html
+import os
+import tomllib
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from archive import formats, search
+from archive.counters import refresh_work_counts
+from archive.models import Chapter, Tag, Work, WorkWarning
+from archive.sanitize import sanitize_html
+from archive.text_import import parse_work
+from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
+from archive.words import count_words
+
+# A text that arrives without metadata may contain anything, so it is gated as strictly
+# as the vocabulary allows until someone rates it.
+UNKNOWN_CONTENT = {
+    "rating": Rating.NOT_RATED,
+    "warnings": [ArchiveWarning.CHOSE_NOT_TO_WARN],
+    "category": Category.OTHER,
+}
+TAG_FIELDS = {
+    "fandoms": TagKind.FANDOM,
+    "relationships": TagKind.RELATIONSHIP,
+    "characters": TagKind.CHARACTER,
+    "additional_tags": TagKind.ADDITIONAL,
+}
+
+
+class ImportRejected(ValueError):
+    """A file that cannot become a work; the message says why."""
+
+
+def read_metadata(path):
+    """The metadata file beside a text (same name, .toml), or {} when there is none."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    try:
+        metadata = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ImportRejected(f"{path.name}: not valid TOML ({error})") from None
+    _check_metadata(metadata, path.name)
+    return metadata
+
+
+def _check_metadata(metadata, name):
+    """Refuse metadata of the wrong shape with a message, before anything is written."""
+
+    def reject(problem):
+        raise ImportRejected(f"{name}: {problem}")
+
+    if metadata.get("rating", UNKNOWN_CONTENT["rating"]) not in Rating.values:
+        reject(f"unknown rating {metadata.get('rating')!r}")
+    if metadata.get("category", UNKNOWN_CONTENT["category"]) not in Category.values:
+        reject(f"unknown category {metadata.get('category')!r}")
+    warnings = metadata.get("warnings", UNKNOWN_CONTENT["warnings"])
+    if not _is_list_of_text(warnings):
+        reject("warnings must be a list of archive warnings")
+    if not warnings:
+        reject("warnings must be chosen from the vocabulary: at least one is needed")
+    if set(warnings) - set(ArchiveWarning.values):
+        reject(f"warnings must be chosen from the vocabulary, got {warnings!r}")
+    if len(set(warnings)) != len(warnings):
+        reject("a warning is listed twice")
+    if ArchiveWarning.NO_WARNINGS in warnings and len(warnings) > 1:
+        reject("'no-warnings' cannot be combined with other warnings")
+    if not isinstance(metadata.get("complete", False), bool):
+        reject("complete must be true or false")
+    expected = metadata.get("expected_chapters")
+    if expected is not None and (type(expected) is not int or not 1 <= expected <= 32767):
+        reject("expected_chapters must be a whole number from 1, or left out when unknown")
+    for field in ["title", "creator", "summary", "language"]:
+        if not isinstance(metadata.get(field, ""), str):
+            reject(f"{field} must be text")
+    for field in TAG_FIELDS:
+        tags = metadata.get(field, [])
+        if not _is_list_of_text(tags) or any(not tag.strip() for tag in tags):
+            reject(f"{field} must be a list of tag names")
+        if any(len(tag.strip()) > 100 for tag in tags):
+            reject(f"a tag in {field} is longer than 100 characters")
+
+
+def _is_list_of_text(value):
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def import_text_file(path, *, creator=None):
+    """Import one .txt file, with the .toml beside it if there is one."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ImportRejected(f"{path.name}: not UTF-8 text") from None
+    metadata = read_metadata(path.with_suffix(".toml"))
+    return import_text(text, metadata=metadata, creator=creator, name=path.name)
+
+
+def import_text(text, *, metadata=None, creator=None, name="text"):
+    """Make a work and its chapters from a plain text; all of it or nothing."""
+    return create_imported_work(parse_work(text), metadata=metadata, creator=creator, name=name)
+
+
+def _parse_text(data):
+    return parse_work(formats.decode(data))
+
+
+PARSERS = {
+    ".txt": _parse_text,
+    ".html": formats.parse_html,
+    ".htm": formats.parse_html,
+    ".epub": formats.parse_epub,
+}
+
+
+def import_file(source, *, creator=None, metadata=None, posted=True):
+    """Import one .txt, .html or .epub file: a path (with the .toml beside it, unless
+    `metadata` is given) or an uploaded file. All of it or nothing."""
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        name, size, read = path.name, path.stat().st_size, path.read_bytes
+        metadata_path = path.with_suffix(".toml")
+    else:
+        name, size, read = Path(source.name).name, source.size, source.read
+        metadata_path = None
+    parse = PARSERS.get(Path(name).suffix.lower())
+    if parse is None:
+        raise ImportRejected(f"{name}: only .txt, .html and .epub files can be imported")
+    if size > settings.IMPORT_MAX_BYTES:
+        limit = settings.IMPORT_MAX_BYTES / 1024 / 1024
+        raise ImportRejected(f"{name}: larger than {limit:g} MB, the most the archive takes")
+    if metadata is None and metadata_path:
+        metadata = read_metadata(metadata_path)
+    try:
+        parsed = parse(read())
+    except formats.Unreadable as error:
+        raise ImportRejected(f"{name}: {error}") from None
+    return create_imported_work(
+        parsed, metadata=metadata, creator=creator, name=name, posted=posted
+    )
+
+
+@transaction.atomic
+def create_imported_work(parsed, *, metadata=None, creator=None, name="text", posted=True):
+    """Make a work and its chapters from a parsed file and its metadata; all or nothing.
+
+    What the file says (title, creator, summary, language) wins over the metadata."""
+    metadata = {**UNKNOWN_CONTENT, **(metadata or {})}
+    _check_metadata(metadata, name)
+    if not parsed.chapters or not any(chapter.body for chapter in parsed.chapters):
+        raise ImportRejected(f"{name}: no story text found")
+    title = parsed.title or metadata.get("title", "")
+    if not title:
+        raise ImportRejected(f"{name}: the text has no title and its metadata gives none")
+
+    published = _date(metadata.get("published"), name)
+    summary, summary_by_archive = parsed.summary, False
+    if not summary and metadata.get("summary"):
+        summary = f"<p>{html.escape(metadata['summary'], quote=False)}</p>"
+        summary_by_archive = True
+    work = Work.objects.create(
+        title=title[:255],
+        creator=creator,
+        creator_name="" if creator else _creator_name(parsed, metadata),
+        summary=sanitize_html(summary),
+        summary_by_archive=summary_by_archive,
+        notes=sanitize_html(parsed.notes),
+        end_notes=sanitize_html(parsed.end_notes),
+        rating=metadata["rating"],
+        category=metadata["category"],
+        language=(parsed.language or metadata.get("language", "en"))[:20],
+        complete=bool(metadata.get("complete", False)) and not parsed.starts_mid_work,
+        expected_chapters=metadata.get("expected_chapters"),
+        published=published,
+        updated=published,
+        is_posted=posted,
+    )
+    WorkWarning.objects.bulk_create(
+        WorkWarning(work=work, warning=warning) for warning in metadata["warnings"]
+    )
+    work.tags.add(*_tags(metadata, name))
+
+    chapters = [
+        Chapter(
+            work=work,
+            position=parsed_chapter.position,
+            title=parsed_chapter.title[:255],
+            notes=sanitize_html(parsed_chapter.notes),
+            end_notes=sanitize_html(parsed_chapter.end_notes),
+            body=sanitize_html(parsed_chapter.body),
+            published=published,
+        )
+        for parsed_chapter in parsed.chapters
+    ]
+    for chapter in chapters:
+        chapter.word_count = count_words(chapter.body)
+    Chapter.objects.bulk_create(chapters)
+    refresh_work_counts(work)
+    search.update_search_documents([work.pk])
+    return work
+
+
+def _tags(metadata, name):
+    """The metadata's tags, reusing existing ones; a name already used for another kind is
+    an error rather than a silent re-kinding."""
+    tags = []
+    for field, kind in TAG_FIELDS.items():
+        for tag_name in metadata.get(field, []):
+            tag, _ = Tag.objects.get_or_create(name=tag_name.strip(), defaults={"kind": kind})
+            if tag.kind != kind:
+                raise ImportRejected(
+                    f"{name}: tag {tag_name!r} is already a {tag.get_kind_display()} tag"
+                )
+            tags.append(tag)
+    return tags
+
+
+def _creator_name(parsed, metadata):
+    name = parsed.creator or metadata.get("creator") or "Anonymous"
+    return name[: Work._meta.get_field("creator_name").max_length]
+
+
+def _date(value, name):
+    if value is None:
+        return timezone.localdate()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise ImportRejected(f"{name}: published must be a date (YYYY-MM-DD)") from None

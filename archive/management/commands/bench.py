@@ -1,0 +1,102 @@
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+from django.core.management.base import BaseCommand, CommandError
+from django.test import Client, override_settings
+from tqdm import tqdm
+
+from archive import bench
+
+
+class Command(BaseCommand):
+    help = (
+        "Measure server-side p50 and p95 latency and SQL queries of the archive's main pages "
+        "against the current database (a corpus from generate_corpus), in one process through "
+        "every middleware, each compared with the trivial /healthz view as the floor. "
+        "A page that answers 404 (not built yet) is reported; one that answers 500 fails the run. "
+        "With -v 2 it also prints each page's slowest query, for EXPLAIN ANALYZE."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--requests", type=int, default=100, help="Timed requests per page (default 100)."
+        )
+        parser.add_argument(
+            "--warmup", type=int, default=5, help="Untimed requests first (default 5)."
+        )
+        parser.add_argument("--output", help="Also write the results as Markdown to this file.")
+        parser.add_argument(
+            "--as-reader",
+            action="store_true",
+            help="Measure as a signed-in reader who hides explicit works, two warnings and "
+            "two popular tags (a reader made for the run and deleted after it).",
+        )
+
+    def handle(self, *args, requests, warmup, output, as_reader, **options):
+        if requests < 1 or warmup < 0:
+            raise CommandError("--requests must be at least 1 and --warmup at least 0.")
+        self._check_static_files()
+        try:
+            pages = bench.pages()
+        except bench.NoCorpus as error:
+            raise CommandError(str(error)) from None
+        facts = {**bench.machine(), **bench.database(), **bench.corpus()}
+        for name, value in facts.items():
+            self.stdout.write(f"{name:<14} {bench.number(value)}")
+        if settings.DEBUG:
+            self.stderr.write("DEBUG is on: every query is recorded, so times run high.")
+        who = (
+            "a signed-in reader with hidden ratings, warnings and tags" if as_reader else "a guest"
+        )
+        with self._client(as_reader) as client:
+            progress = tqdm(pages, desc="pages", disable=options["verbosity"] < 1)
+            measurements = [
+                bench.measure(client, url, requests=requests, warmup=warmup, page=page)
+                for page, url in progress
+            ]
+        self.stdout.write(f"\nAs {who}, {requests} requests per page after {warmup} warm-up:\n")
+        self.stdout.write(bench.text_table(measurements))
+        for m in measurements:
+            self.stdout.write(f"  {m.page}: {m.url}")
+            if options["verbosity"] > 1:
+                self.stdout.write(f"    slowest query: {m.slowest_query}")
+        if output:
+            report = bench.markdown_report(
+                measurements, who=who, requests=requests, warmup=warmup, facts=facts
+            )
+            Path(output).write_text(report, encoding="utf-8")
+            self.stdout.write(f"Written to {output}")
+        failed = [m for m in measurements if m.status >= 500]
+        if failed:
+            for m in failed:
+                self.stderr.write(self.style.ERROR(f"SERVER ERROR {m.status}: {m.page} {m.url}"))
+            raise CommandError(f"{len(failed)} page(s) answered with a server error.")
+
+    def _check_static_files(self):
+        # With DEBUG off, pages link to the hashed names collectstatic records in its manifest.
+        manifest = isinstance(staticfiles_storage, ManifestFilesMixin)
+        if manifest and not staticfiles_storage.hashed_files:
+            raise CommandError("Run `manage.py collectstatic` first: pages link to its files.")
+
+    @contextmanager
+    def _client(self, as_reader):
+        """A test client, signed in as the bench reader if asked, with 404s not logged."""
+        hosts = [*settings.ALLOWED_HOSTS, "testserver"]
+        request_log = logging.getLogger("django.request")
+        level = request_log.level
+        request_log.setLevel(logging.ERROR)
+        client = Client(raise_request_exception=False)
+        reader = bench.bench_reader() if as_reader else None
+        try:
+            with override_settings(ALLOWED_HOSTS=hosts):
+                if reader:
+                    client.force_login(reader)
+                yield client
+        finally:
+            request_log.setLevel(level)
+            if reader:
+                client.logout()
+                reader.delete()

@@ -1,0 +1,75 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from tqdm import tqdm
+
+from archive.importer import PARSERS, ImportRejected, import_file
+
+
+class DryRun(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = (
+        "Import works from .txt, .html and .epub files, or folders of them. A .toml file "
+        "beside a file gives its rating, warnings, tags and anything else the file does not "
+        'say; without one a work is imported as Not Rated with "Creator Chose Not To Use '
+        'Archive Warnings", so it is gated as strictly as the archive can.'
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="Files or folders to import.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check every file; save nothing."
+        )
+
+    def handle(self, *args, paths, dry_run=False, **options):
+        files, failed = self._files(paths)
+        total = len(files) + len(failed)
+        imported = []
+        for path in tqdm(files, desc="Importing", unit="work", disable=options["verbosity"] < 1):
+            try:
+                imported.append(self._import(path, dry_run=dry_run))
+            except ImportRejected as error:
+                failed.append(str(error))
+        verb = "Would import" if dry_run else "Imported"
+        self.stdout.write(self.style.SUCCESS(f"{verb} {len(imported)} of {total} files."))
+        for title in imported:
+            self.stdout.write(f"  ok      {title}")
+        for reason in failed:
+            self.stdout.write(self.style.ERROR(f"  failed  {reason}"))
+        if failed:
+            raise CommandError(f"{len(failed)} file(s) could not be imported.")
+
+    def _files(self, paths):
+        """The files to import, and the reasons other named files were passed over.
+        A .toml is a work's metadata, read with its file, so it is skipped quietly."""
+        files, refused = [], []
+        for raw in paths:
+            path = Path(raw)
+            if path.is_dir():
+                files.extend(sorted(p for p in path.iterdir() if p.is_file() and _importable(p)))
+            elif not path.is_file():
+                raise CommandError(f"{raw}: no such file or folder")
+            elif _importable(path):
+                files.append(path)
+            elif path.suffix != ".toml":
+                refused.append(f"{path.name}: only .txt, .html and .epub files can be imported")
+        return files, refused
+
+    def _import(self, path, *, dry_run):
+        """Each file in its own transaction, so one bad file never leaves half a work."""
+        try:
+            with transaction.atomic():
+                work = import_file(path)
+                if dry_run:
+                    raise DryRun
+        except DryRun:
+            pass
+        return f"{path.name}: {work.title} ({work.chapter_count} chapters, {work.word_count} words)"
+
+
+def _importable(path):
+    return path.suffix.lower() in PARSERS

@@ -1,0 +1,471 @@
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from taggit.managers import TaggableManager
+from taggit.models import ItemBase, NaturalKeyManager, TagBase
+
+from archive.vocabulary import ArchiveWarning, Category, ConsentItem, Rating, TagKind
+
+
+class TagQuerySet(models.QuerySet):
+    def family_of(self, tags):
+        """These tags' canonical tags and all their synonyms: what filtering on them covers."""
+        canonical_ids = {tag.canonical_id or tag.pk for tag in tags}
+        return self.filter(Q(pk__in=canonical_ids) | Q(canonical__in=canonical_ids))
+
+
+class Tag(TagBase):
+    """One tag model for every kind; a synonym points at its canonical tag."""
+
+    kind = models.CharField(max_length=20, choices=TagKind.choices)
+    canonical = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="synonyms",
+        help_text="Set when this tag is a synonym: filtering on the canonical tag covers it.",
+    )
+
+    # taggit's manager keeps natural keys working for dumpdata/loaddata backups.
+    objects = NaturalKeyManager.from_queryset(TagQuerySet)()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=TagKind.values), name="tag_kind_in_vocabulary"
+            ),
+            models.CheckConstraint(
+                condition=~Q(canonical=models.F("pk")), name="tag_not_its_own_synonym"
+            ),
+        ]
+        indexes = [
+            # Blurbs group a work's tags by kind; tag pages list by kind.
+            models.Index(fields=["kind", "name"], name="tag_kind_name_idx"),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("archive:tag_detail", args=[self.slug])
+
+
+class TaggedWork(ItemBase):
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="tagged_works")
+    content_object = models.ForeignKey("Work", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="tagged_work_once"),
+        ]
+
+
+def _works_tagged_with(tags):
+    return TaggedWork.objects.filter(tag__in=tags).values("content_object")
+
+
+class WorkQuerySet(models.QuerySet):
+    def posted(self):
+        return self.filter(is_posted=True)
+
+    def visible_to(self, user):
+        """Posted works, plus a signed-in creator's own drafts; staff see everything."""
+        if user.is_authenticated and user.is_staff:
+            return self
+        if user.is_authenticated:
+            return self.filter(Q(is_posted=True) | Q(creator=user))
+        return self.posted()
+
+    def hiding(self, items):
+        """Leave out works needing any of these consent items (a reader's "hide" choices)."""
+        ratings = [item.split(":", 1)[1] for item in items if item.startswith("rating:")]
+        warnings = [item.split(":", 1)[1] for item in items if item.startswith("warning:")]
+        queryset = self
+        if ratings:
+            queryset = queryset.exclude(rating__in=ratings)
+        if warnings:
+            queryset = queryset.exclude(warnings__warning__in=warnings)
+        return queryset
+
+    def tagged(self, tag):
+        """Works with this tag or, for a canonical tag, any of its synonyms."""
+        return self.filter(pk__in=_works_tagged_with(Tag.objects.family_of([tag])))
+
+    def tagged_with_all(self, tags):
+        """Works carrying every one of these tags (each counting its synonyms)."""
+        queryset = self
+        for tag in tags:
+            queryset = queryset.tagged(tag)
+        return queryset
+
+    def without_tags(self, tags):
+        """Leave out works carrying any of these tags or their synonyms."""
+        if not tags:
+            return self
+        return self.exclude(pk__in=_works_tagged_with(Tag.objects.family_of(tags)))
+
+    def excluding(self, exclusions):
+        """Apply a reader's lasting exclusions: hidden ratings and warnings, and tags."""
+        return self.hiding(exclusions.items).without_tags(exclusions.tags)
+
+    def with_blurb(self):
+        """Everything a blurb shows, in a fixed number of queries however many works."""
+        return self.select_related("creator").prefetch_related("tags", "warnings")
+
+
+class Work(models.Model):
+    title = models.CharField(max_length=255)
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="works",
+    )
+    creator_name = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="Shown when the work has no creator account (imported or orphaned works).",
+    )
+    summary = models.TextField(blank=True)
+    summary_by_archive = models.BooleanField(
+        default=False, help_text="The summary was written by the archive, not the creator."
+    )
+    notes = models.TextField(blank=True)
+    end_notes = models.TextField(blank=True)
+    rating = models.CharField(max_length=20, choices=Rating.choices)
+    category = models.CharField(max_length=10, choices=Category.choices, default=Category.GEN)
+    language = models.CharField(max_length=20, default="en")
+    complete = models.BooleanField(default=False)
+    expected_chapters = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Leave empty when the number of chapters is unknown."
+    )
+    chapter_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+    published = models.DateField()
+    updated = models.DateField()
+    hits = models.PositiveIntegerField(default=0)
+    # Kept in step by the functions that add and remove kudos and bookmarks, so that
+    # listings can show and sort by them without counting rows for every work.
+    kudos_count = models.PositiveIntegerField(default=0, editable=False)
+    public_bookmark_count = models.PositiveIntegerField(default=0, editable=False)
+    is_posted = models.BooleanField(default=True)
+    # Bumped by every change to the work or its chapters; downloads are cached per revision.
+    revision = models.PositiveIntegerField(default=1, editable=False)
+
+    tags = TaggableManager(through=TaggedWork, blank=True)
+
+    objects = WorkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__in=Rating.values), name="work_rating_in_vocabulary"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="work_category_in_vocabulary"
+            ),
+            models.CheckConstraint(
+                condition=Q(expected_chapters__isnull=True) | Q(expected_chapters__gte=1),
+                name="work_expected_chapters_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(updated__gte=models.F("published")),
+                name="work_updated_not_before_published",
+            ),
+        ]
+        indexes = [
+            # The works index lists posted works, most recently updated first.
+            models.Index(fields=["is_posted", "-updated", "-id"], name="work_posted_updated_idx"),
+            # Readers who hide a rating filter on it on every listing.
+            models.Index(fields=["rating"], name="work_rating_idx"),
+            # The index's other sort orders, each with the id as tiebreak.
+            models.Index(
+                fields=["is_posted", "-published", "-id"], name="work_posted_published_idx"
+            ),
+            models.Index(fields=["is_posted", "-kudos_count", "-id"], name="work_posted_kudos_idx"),
+            models.Index(fields=["is_posted", "-word_count", "-id"], name="work_posted_words_idx"),
+            models.Index(fields=["is_posted", "-hits", "-id"], name="work_posted_hits_idx"),
+            models.Index(
+                fields=["is_posted", "-public_bookmark_count", "-id"],
+                name="work_posted_bookmarks_idx",
+            ),
+            models.Index(fields=["is_posted", "title", "id"], name="work_posted_title_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("archive:work_detail", args=[self.pk])
+
+    @property
+    def creator_display(self):
+        return self.creator.username if self.creator_id else (self.creator_name or "Anonymous")
+
+    @property
+    def chapters_display(self):
+        """ "3/5", or "1/?" when the creator does not know yet how many chapters there will be."""
+        if self.complete:
+            return f"{self.chapter_count}/{self.chapter_count}"
+        return f"{self.chapter_count}/{self.expected_chapters or '?'}"
+
+    def tags_of_kind(self, kind):
+        return sorted((tag for tag in self.tags.all() if tag.kind == kind), key=lambda t: t.name)
+
+    @property
+    def fandoms(self):
+        return self.tags_of_kind(TagKind.FANDOM)
+
+    @property
+    def relationships(self):
+        return self.tags_of_kind(TagKind.RELATIONSHIP)
+
+    @property
+    def characters(self):
+        return self.tags_of_kind(TagKind.CHARACTER)
+
+    @property
+    def additional_tags(self):
+        return self.tags_of_kind(TagKind.ADDITIONAL)
+
+    @property
+    def warning_values(self):
+        """The work's archive warnings in vocabulary order (uses the prefetched rows)."""
+        chosen = {link.warning for link in self.warnings.all()}
+        return [value for value in ArchiveWarning.values if value in chosen]
+
+    @property
+    def warning_labels(self):
+        return [ArchiveWarning(value).label for value in self.warning_values]
+
+    def consent_items(self):
+        """What a reader must agree to before seeing this work's text, in vocabulary order."""
+        needed = {f"rating:{self.rating}"} | {f"warning:{w}" for w in self.warning_values}
+        return [item for item in ConsentItem.values if item in needed]
+
+    def is_owned_by(self, user):
+        return user.is_authenticated and self.creator_id == user.pk
+
+
+class WorkWarning(models.Model):
+    """One archive warning chosen for a work; a work has at least one."""
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="warnings")
+    warning = models.CharField(max_length=30, choices=ArchiveWarning.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["work", "warning"], name="work_warning_once"),
+            models.CheckConstraint(
+                condition=Q(warning__in=ArchiveWarning.values),
+                name="work_warning_in_vocabulary",
+            ),
+        ]
+        indexes = [
+            # Readers who hide or exclude a warning filter on it on every listing.
+            models.Index(fields=["warning", "work"], name="work_warning_lookup_idx"),
+        ]
+
+    def __str__(self):
+        return self.get_warning_display()
+
+
+class Chapter(models.Model):
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="chapters")
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=255, blank=True)
+    summary = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    end_notes = models.TextField(blank=True)
+    body = models.TextField()
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+    published = models.DateField()
+
+    class Meta:
+        ordering = ["work", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work", "position"], name="chapter_position_unique_per_work"
+            ),
+            models.CheckConstraint(condition=Q(position__gte=1), name="chapter_position_positive"),
+        ]
+
+    def __str__(self):
+        return self.heading
+
+    def get_absolute_url(self):
+        return reverse("archive:chapter_detail", args=[self.work_id, self.position])
+
+    @property
+    def heading(self):
+        """ "Chapter 7: The Rescue", or "Chapter 7" when untitled."""
+        label = f"Chapter {self.position}"
+        return f"{label}: {self.title}" if self.title else label
+
+
+class Kudos(models.Model):
+    """One reader's or one guest's appreciation of a work.
+
+    A guest is known only by a salted hash of their address, never the address itself.
+    """
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="kudos")
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="kudos",
+    )
+    guest_key = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "kudos"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work", "reader"],
+                condition=Q(reader__isnull=False),
+                name="kudos_one_per_reader",
+            ),
+            models.UniqueConstraint(
+                fields=["work", "guest_key"],
+                condition=~Q(guest_key=""),
+                name="kudos_one_per_guest",
+            ),
+            models.CheckConstraint(
+                condition=Q(reader__isnull=False, guest_key="")
+                | (Q(reader__isnull=True) & ~Q(guest_key="")),
+                name="kudos_from_a_reader_or_a_guest",
+            ),
+        ]
+        indexes = [
+            # A reader's data export and account deletion find their kudos.
+            models.Index(fields=["reader", "-created_at"], name="kudos_reader_idx"),
+        ]
+
+    def __str__(self):
+        return f"Kudos on {self.work_id} from {self.reader_id or 'a guest'}"
+
+
+class BookmarkTag(TagBase):
+    """A reader's own label for bookmarks, kept apart from the archive's wrangled tags."""
+
+    class Meta:
+        ordering = ["name"]
+
+
+class TaggedBookmark(ItemBase):
+    tag = models.ForeignKey(BookmarkTag, on_delete=models.CASCADE, related_name="tagged_bookmarks")
+    content_object = models.ForeignKey("Bookmark", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="tagged_bookmark_once"),
+        ]
+
+
+class BookmarkQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(private=False)
+
+    def visible_to(self, user):
+        """Public bookmarks, plus every bookmark of the reader's own."""
+        if user.is_authenticated:
+            return self.filter(Q(private=False) | Q(reader=user))
+        return self.public()
+
+
+class Bookmark(models.Model):
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks"
+    )
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="bookmarks")
+    notes = models.TextField(blank=True, max_length=5000)
+    private = models.BooleanField(default=False)
+    recommend = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    tags = TaggableManager(through=TaggedBookmark, blank=True)
+
+    objects = BookmarkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "work"], name="bookmark_one_per_reader"),
+        ]
+        indexes = [
+            # "My bookmarks" and a reader's public bookmarks, newest first.
+            models.Index(fields=["reader", "-updated_at"], name="bookmark_reader_idx"),
+            # A work's public bookmarks.
+            models.Index(fields=["work", "private"], name="bookmark_work_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reader} → {self.work_id}"
+
+
+class MarkedForLater(models.Model):
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="marked_for_later"
+    )
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "work"], name="marked_for_later_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.reader} → {self.work_id} (later)"
+
+
+class Reading(models.Model):
+    """Where a reader is in a work: the chapter, the paragraph, and how often they came."""
+
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="readings"
+    )
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="+")
+    chapter = models.ForeignKey(Chapter, null=True, blank=True, on_delete=models.SET_NULL)
+    paragraph = models.PositiveIntegerField(default=0)
+    visits = models.PositiveIntegerField(default=1)
+    # The work's chapter count when last read, so history can say "new chapters since".
+    chapters_seen = models.PositiveSmallIntegerField(default=0)
+    last_read_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-last_read_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "work"], name="reading_one_per_work"),
+        ]
+        indexes = [
+            # The history page lists a reader's readings, most recent first.
+            models.Index(fields=["reader", "-last_read_at"], name="reading_reader_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reader} reading {self.work_id}"
+
+
+class SearchDocument(models.Model):
+    """A work's full-text search vector (title, creator, tags, summary, notes, chapter text).
+
+    Filled on PostgreSQL only, where a GIN index (added by migration, since SQLite cannot
+    build one) makes search fast; SQLite searches the text columns directly instead.
+    """
+
+    work = models.OneToOneField(
+        Work, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    document = SearchVectorField()
+
+    def __str__(self):
+        return f"Search document for {self.work_id}"

@@ -1,0 +1,163 @@
+"""An OPDS 1.2 catalog, so e-reader apps can browse the archive and download EPUBs.
+
+The public catalog lists every posted work, but offers the EPUB only of works that need no
+agreement: an app cannot show the interstitial. A reader's private catalog (behind their
+feed token) offers the EPUB of every work their standing choices cover, through a route
+that checks those choices, and leaves out what they excluded.
+"""
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db.models import F, Func, OuterRef, Q, Subquery
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from archive import consent, downloads
+from archive.exclusions import NONE
+from archive.feed_tokens import TokenReader
+from archive.feeds import work_id
+from archive.models import Tag, TaggedWork, Work
+from archive.vocabulary import TagKind
+
+NAVIGATION = "application/atom+xml;profile=opds-catalog;kind=navigation"
+ACQUISITION = "application/atom+xml;profile=opds-catalog;kind=acquisition"
+OPENSEARCH = "application/opensearchdescription+xml"
+ACQUIRE = "http://opds-spec.org/acquisition"
+PAGE_SIZE = 25
+TOP_TAGS = 50
+
+
+def timestamp(value):
+    """An Atom date: a work's dates are days, so they are midnight UTC."""
+    if not isinstance(value, datetime.datetime):
+        value = datetime.datetime.combine(value, datetime.time(), tzinfo=datetime.UTC)
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The public catalog, or one reader's private catalog when `reader` is set."""
+
+    request: HttpRequest
+    reader: TokenReader | None = None
+
+    def url(self, name, *args, query=None):
+        """The absolute URL of a catalog page, in this same catalog (public or private)."""
+        if self.reader:
+            path = reverse(f"archive:opds_private_{name}", args=[self.reader.key, *args])
+        else:
+            path = reverse(f"archive:opds_{name}", args=args)
+        if query:
+            path += "?" + urlencode(query)
+        return self.request.build_absolute_uri(path)
+
+    def feed_id(self, scope):
+        return f"urn:archive:opds:{'private:' if self.reader else ''}{scope}"
+
+    @property
+    def exclusions(self):
+        return self.reader.exclusions if self.reader else NONE
+
+    def works(self):
+        return Work.objects.posted().excluding(self.exclusions)
+
+    def missing_items(self, work):
+        """What the work needs that this catalog may not assume agreement to."""
+        return self.reader.missing_items(work) if self.reader else work.consent_items()
+
+    def acquisition_url(self, work):
+        if self.reader:
+            return self.url("work_epub", work.pk)
+        return self.request.build_absolute_uri(downloads.download_url(work, "epub"))
+
+    def entry(self, work):
+        """One work's catalog entry: metadata only, and the EPUB link when it may be had."""
+        missing = self.missing_items(work)
+        return {
+            "id": work_id(work),
+            "title": work.title,
+            "author": work.creator_display,
+            "updated": timestamp(work.updated),
+            "published": timestamp(work.published),
+            "issued": work.published.isoformat(),
+            "language": downloads.language(work),
+            "categories": categories(work),
+            "summary": self._summary(work, missing),
+            "page_url": self.request.build_absolute_uri(work.get_absolute_url()),
+            "acquisition_url": None if missing else self.acquisition_url(work),
+        }
+
+    def _summary(self, work, missing):
+        parts = []
+        if missing:
+            labels = ", ".join(consent.item_labels(missing))
+            how = (
+                "Your standing choices on the archive do not cover this, so it cannot be "
+                "downloaded here."
+                if self.reader
+                else "Open it on the archive to agree before reading or downloading."
+            )
+            parts.append(f"Needs agreement to: {labels}. {how}")
+        parts.append(facts(work))
+        if work.summary:
+            parts.append(downloads.plain_text(work.summary))
+        return " ".join(parts)
+
+
+def facts(work):
+    """Rating, warnings, category, fandoms and size as one line of text."""
+    lines = [
+        f"Rating: {work.get_rating_display()}.",
+        f"Archive warnings: {', '.join(work.warning_labels)}.",
+        f"Category: {work.get_category_display()}.",
+    ]
+    if work.fandoms:
+        lines.append(f"Fandoms: {', '.join(tag.name for tag in work.fandoms)}.")
+    lines.append(f"Words: {work.word_count:,}. Chapters: {work.chapters_display}.")
+    return " ".join(lines)
+
+
+def categories(work):
+    """Rating, warnings and tags as Atom categories, each with a scheme naming its kind."""
+    found = [{"scheme": "urn:archive:rating", "term": work.get_rating_display()}]
+    found += [{"scheme": "urn:archive:warning", "term": label} for label in work.warning_labels]
+    for kind in TagKind.values:
+        found += [
+            {"scheme": f"urn:archive:tag:{kind}", "term": tag.name}
+            for tag in work.tags_of_kind(kind)
+        ]
+    return found
+
+
+def top_tags(kinds, exclusions=NONE, limit=TOP_TAGS):
+    """The canonical tags of these kinds on most posted works (synonyms' works count too).
+
+    One query; the reader's excluded tags and their synonyms are left out.
+    """
+    family_uses = (
+        TaggedWork.objects.filter(
+            Q(tag=OuterRef("pk")) | Q(tag__canonical=OuterRef("pk")),
+            content_object__is_posted=True,
+        )
+        .order_by()
+        .annotate(
+            uses=Func(
+                F("content_object"),
+                function="COUNT",
+                template="%(function)s(DISTINCT %(expressions)s)",
+            )
+        )
+        .values("uses")
+    )
+    tags = Tag.objects.filter(kind__in=kinds, canonical__isnull=True)
+    if exclusions.tags:
+        tags = tags.exclude(pk__in=Tag.objects.family_of(exclusions.tags).values("pk"))
+    tags = tags.annotate(uses=Subquery(family_uses)).filter(uses__gt=0)
+    return list(tags.order_by("-uses", "name")[:limit])
+
+
+def updated_now():
+    return timestamp(timezone.now())

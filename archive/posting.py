@@ -1,0 +1,326 @@
+"""Posting and editing works and chapters, keeping counters, revision and search in step.
+
+Every function here writes under a lock on the work's row, so two edits of one work
+(say, two chapters added at once) take turns instead of colliding on chapter positions.
+"""
+
+import re
+
+from django.db import transaction
+from django.db.models import Count, F, Max, Q, Sum
+from django.utils import timezone
+from django.utils.text import slugify
+
+from archive import search
+from archive.importer import TAG_FIELDS
+from archive.models import Chapter, Tag, Work, WorkWarning
+from archive.sanitize import sanitize_html
+from archive.vocabulary import TagKind
+from archive.words import count_words
+
+WORK_TEXT_FIELDS = ("summary", "notes", "end_notes")
+CHAPTER_TEXT_FIELDS = ("summary", "notes", "end_notes", "body")
+# What a creator may set on a work directly; counters, dates and revision are the archive's.
+WORK_FIELDS = (
+    "title",
+    "rating",
+    "category",
+    "language",
+    "complete",
+    "expected_chapters",
+    *WORK_TEXT_FIELDS,
+)
+LAST_CHAPTER = "A posted work keeps at least one chapter; delete the whole work instead."
+NO_CHAPTERS = "Add a chapter first: a work needs at least one chapter to be posted."
+# Text without any of these is taken as plain text (perhaps with <em> and the like), and
+# its blank lines become paragraphs.
+_BLOCK_TAG = re.compile(r"<\s*/?\s*(?:p|br|h[1-6]|ul|ol|li|blockquote|hr|div|pre|table)\b", re.I)
+_BLANK_LINES = re.compile(r"\n\s*\n")
+TAG_FIELD_LABELS = {
+    "fandoms": "Fandoms",
+    "relationships": "Relationships",
+    "characters": "Characters",
+    "additional_tags": "Additional tags",
+}
+_A_KIND = {
+    TagKind.FANDOM: "a fandom",
+    TagKind.RELATIONSHIP: "a relationship",
+    TagKind.CHARACTER: "a character",
+    TagKind.ADDITIONAL: "an additional",
+}
+
+
+class PostingRefused(ValueError):
+    """The change would break a rule of the archive; the message says which."""
+
+
+def prepare_html(text):
+    """Creator-written text as safe HTML: plain text gets paragraphs, then the allowlist.
+
+    Blank lines in plain text start paragraphs and single line breaks stay line breaks;
+    text that already has paragraphs or other blocks is left to the sanitiser as it is.
+    """
+    text = (text or "").replace("\r\n", "\n").strip()
+    if text and not _BLOCK_TAG.search(text):
+        paragraphs = (part.strip() for part in _BLANK_LINES.split(text))
+        text = "".join(f"<p>{part}</p>".replace("\n", "<br>") for part in paragraphs if part)
+    return sanitize_html(text).strip()
+
+
+def tag_problems(names_by_field):
+    """What is wrong with the tag names a creator typed, as messages by field ({} if nothing).
+
+    A name may not be used for two kinds: not one that already exists as another kind,
+    nor the same new name in two fields.
+    """
+    existing = _existing_tags(name for names in names_by_field.values() for name in names)
+    return _problems(names_by_field, existing)
+
+
+def tag_name_problem(name):
+    """Why this name cannot be a tag, or None when it can."""
+    if len(name) > Tag._meta.get_field("name").max_length:
+        return f"Tags can be at most 100 characters; “{name[:30]}…” has {len(name)}."
+    # A tag's page is found by its slug, so the name needs something to make one from.
+    if not slugify(name, allow_unicode=True):
+        return f"“{name}” needs at least one letter or digit to be a tag."
+    return None
+
+
+@transaction.atomic
+def create_work(*, creator, title, rating, warnings, **fields):
+    """A new draft work, visible only to its creator and staff until it is posted.
+
+    Besides the work's own fields, `fields` may hold tag names by kind (fandoms=[...]).
+    """
+    tags = _tags_for(_pop_tag_names(fields))
+    today = timezone.localdate()
+    work = Work(
+        creator=creator, title=title, rating=rating, is_posted=False, published=today, updated=today
+    )
+    _apply(work, fields)
+    work.save()
+    WorkWarning.objects.bulk_create(WorkWarning(work=work, warning=w) for w in set(warnings))
+    work.tags.set(tags)
+    search.update_search_documents([work.pk])
+    return work
+
+
+@transaction.atomic
+def update_work(*, work, warnings=None, **fields):
+    """Change a work's fields, warnings and tags; the tag names given for a kind replace
+    that kind's tags, and kinds (or warnings) not given are kept."""
+    names_by_field = _pop_tag_names(fields)
+    tags = _tags_for(names_by_field)
+    work = _locked(work)
+    _apply(work, fields)
+    if work.expected_chapters is not None and work.expected_chapters < work.chapter_count:
+        raise PostingRefused(
+            f"The work already has {work.chapter_count} chapters; "
+            "the expected number cannot be lower."
+        )
+    if warnings is not None:
+        work.warnings.all().delete()
+        WorkWarning.objects.bulk_create(WorkWarning(work=work, warning=w) for w in set(warnings))
+    replaced = {TAG_FIELDS[field] for field in names_by_field}
+    kept = [tag for tag in work.tags.all() if tag.kind not in replaced]
+    work.tags.set(kept + tags)
+    _save(work, [name for name in WORK_FIELDS if name in fields])
+    return work
+
+
+def _pop_tag_names(fields):
+    return {field: unique_names(fields.pop(field)) for field in TAG_FIELDS if field in fields}
+
+
+def unique_names(names):
+    """Names stripped, without blanks, each once whatever its case (the first spelling wins)."""
+    seen = {}
+    for name in (name.strip() for name in names):
+        if name:
+            seen.setdefault(name.lower(), name)
+    return list(seen.values())
+
+
+@transaction.atomic
+def post_work(*, work):
+    """Post a draft: from today it is published and every reader can find it."""
+    work = _locked(work)
+    if work.is_posted:
+        return work
+    if not work.chapters.exists():
+        raise PostingRefused(NO_CHAPTERS)
+    today = timezone.localdate()
+    work.chapters.update(published=today)
+    work.is_posted, work.published, work.updated = True, today, today
+    _save(work, ["is_posted", "published", "updated"])
+    return work
+
+
+@transaction.atomic
+def delete_work(*, work):
+    """Delete a work with its chapters; kudos, bookmarks and readings of it go with it."""
+    _locked(work).delete()
+
+
+@transaction.atomic
+def add_chapter(*, work, body, title="", summary="", notes="", end_notes=""):
+    """Add a chapter at the end; on a posted work this posts it, so the work is updated today."""
+    work = _locked(work)
+    today = timezone.localdate()
+    last = work.chapters.aggregate(last=Max("position"))["last"] or 0
+    chapter = Chapter(work=work, position=last + 1, title=title, published=today)
+    _apply_text(chapter, summary=summary, notes=notes, end_notes=end_notes, body=body)
+    chapter.save()
+    changed = _recount(work)
+    if work.expected_chapters is not None and work.expected_chapters < work.chapter_count:
+        work.expected_chapters = work.chapter_count
+        changed.append("expected_chapters")
+    if work.is_posted:
+        work.updated = max(today, work.published)
+        changed.append("updated")
+    _save(work, changed)
+    return chapter
+
+
+@transaction.atomic
+def update_chapter(*, chapter, body, title="", summary="", notes="", end_notes=""):
+    work = _locked(chapter.work)
+    chapter = work.chapters.get(pk=chapter.pk)
+    chapter.title = title
+    _apply_text(chapter, summary=summary, notes=notes, end_notes=end_notes, body=body)
+    chapter.save()
+    _save(work, _recount(work))
+    return chapter
+
+
+@transaction.atomic
+def delete_chapter(*, chapter):
+    """Delete a chapter and close the gap, so positions stay 1, 2, 3…"""
+    work = _locked(chapter.work)
+    chapter = work.chapters.get(pk=chapter.pk)
+    if work.is_posted and work.chapters.count() <= 1:
+        raise PostingRefused(LAST_CHAPTER)
+    chapter.delete()
+    _renumber_after(work, chapter.position)
+    _save(work, _recount(work))
+
+
+@transaction.atomic
+def move_chapter(*, chapter, direction):
+    """Swap a chapter with the one before it ("up") or after it ("down")."""
+    if direction not in ("up", "down"):
+        raise PostingRefused("A chapter moves up or down.")
+    work = _locked(chapter.work)
+    chapter = work.chapters.get(pk=chapter.pk)
+    target = chapter.position - 1 if direction == "up" else chapter.position + 1
+    neighbour = work.chapters.filter(position=target).first()
+    if neighbour is None:
+        end = "first" if direction == "up" else "last"
+        raise PostingRefused(f"{chapter.heading} is already the {end} chapter.")
+    # Positions are unique per work at every moment, so one of the two steps aside first.
+    aside = work.chapters.aggregate(last=Max("position"))["last"] + 1
+    Chapter.objects.filter(pk=chapter.pk).update(position=aside)
+    Chapter.objects.filter(pk=neighbour.pk).update(position=chapter.position)
+    Chapter.objects.filter(pk=chapter.pk).update(position=target)
+    _save(work, [])
+    chapter.position = target
+    return chapter
+
+
+def _renumber_after(work, position):
+    """Move every chapter after `position` back by one, in two steps: shifting them past the
+    end first means no two chapters ever share a position, whatever order rows change in."""
+    later = work.chapters.filter(position__gt=position)
+    offset = later.aggregate(last=Max("position"))["last"]
+    if offset is None:
+        return
+    later.update(position=F("position") + offset)
+    work.chapters.filter(position__gt=offset).update(position=F("position") - offset - 1)
+
+
+def _locked(work):
+    """The work as stored now, its row locked until the transaction ends."""
+    return Work.objects.select_for_update().get(pk=work.pk)
+
+
+def _apply(work, fields):
+    for name, value in fields.items():
+        if name not in WORK_FIELDS:
+            raise TypeError(f"A creator cannot set {name!r} on a work.")
+        setattr(work, name, prepare_html(value) if name in WORK_TEXT_FIELDS else value)
+
+
+def _apply_text(chapter, **texts):
+    for name, value in texts.items():
+        setattr(chapter, name, prepare_html(value))
+    chapter.word_count = count_words(chapter.body)
+
+
+def _recount(work):
+    """Count the work's chapters and words again; returns the fields that hold them."""
+    totals = work.chapters.aggregate(chapters=Count("pk"), words=Sum("word_count"))
+    work.chapter_count, work.word_count = totals["chapters"], totals["words"] or 0
+    return ["chapter_count", "word_count"]
+
+
+def _save(work, fields):
+    """Save a change: a new revision (downloads are cached per revision) and a new search
+    document, so nothing built from the old text outlives it."""
+    work.revision += 1
+    work.save(update_fields=[*fields, "revision"])
+    search.update_search_documents([work.pk])
+
+
+def _tags_for(names_by_field):
+    """Tags for the names typed in each field: existing tags of the field's kind are reused
+    (whatever the case), new names become tags of that kind."""
+    all_names = [name for names in names_by_field.values() for name in names]
+    for problem in filter(None, map(tag_name_problem, all_names)):
+        raise PostingRefused(problem)
+    existing = _existing_tags(all_names)
+    for messages in _problems(names_by_field, existing).values():
+        raise PostingRefused(messages[0])
+    tags = []
+    for field, names in names_by_field.items():
+        for name in names:
+            tag = existing.get(name.lower())
+            if tag is None:
+                tag, _ = Tag.objects.get_or_create(name=name, defaults={"kind": TAG_FIELDS[field]})
+            tags.append(tag)
+    return tags
+
+
+def _problems(names_by_field, existing):
+    problems = {}
+    first_field = {}
+    for field, names in names_by_field.items():
+        for name in names:
+            tag = existing.get(name.lower())
+            if tag is not None and tag.kind != TAG_FIELDS[field]:
+                home = next(f for f, kind in TAG_FIELDS.items() if kind == tag.kind)
+                problems.setdefault(field, []).append(
+                    f"“{tag.name}” is already {_A_KIND[tag.kind]} tag: list it under "
+                    f"{TAG_FIELD_LABELS[home]}, or choose another name."
+                )
+            elif first_field.setdefault(name.lower(), field) != field:
+                problems.setdefault(field, []).append(
+                    f"“{name}” is also listed under {TAG_FIELD_LABELS[first_field[name.lower()]]}; "
+                    "a tag has only one kind."
+                )
+    return problems
+
+
+def _existing_tags(names):
+    """Tags with these names, matched regardless of case, by lower-cased name (one query)."""
+    names = {name.lower(): name for name in names}
+    if not names:
+        return {}
+    matching = Q()
+    for name in names.values():
+        matching |= Q(name__iexact=name)
+    found = {}
+    # An exact match wins over one differing only in case.
+    for tag in sorted(Tag.objects.filter(matching), key=lambda t: t.name not in names.values()):
+        found.setdefault(tag.name.lower(), tag)
+    return found

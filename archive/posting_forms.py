@@ -1,0 +1,173 @@
+"""The forms creators post and edit works and chapters with."""
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.urls import reverse_lazy
+
+from archive import posting
+from archive.importer import TAG_FIELDS
+from archive.vocabulary import ArchiveWarning, Category, Rating
+from archive.words import count_words
+
+MAX_TAGS = 75
+HTML_HELP = (
+    "Plain text is fine: leave a blank line between paragraphs. You may also use "
+    "<p>, <br>, <em>, <strong>, <h3>–<h6>, <ul>, <ol>, <li>, <blockquote>, <hr> and "
+    "<a href>; anything else is removed when you save."
+)
+TAG_HELP = "Separate tags with commas. A name the archive does not know yet becomes a new tag."
+
+
+def _text(label, max_length, *, rows=4, help_text=HTML_HELP, required=False):
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+def _tag_field(label):
+    autocomplete = {
+        "autocomplete": "off",
+        "data-autocomplete": reverse_lazy("archive:tag_autocomplete"),
+    }
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=10_000,
+        help_text=TAG_HELP,
+        widget=forms.TextInput(attrs=autocomplete),
+    )
+
+
+class WorkForm(forms.Form):
+    """A work's metadata: what a reader sees before the story, and the consent gate uses."""
+
+    title = forms.CharField(max_length=255)
+    summary = _text("Summary", 1250)
+    rating = forms.ChoiceField(choices=Rating.choices, widget=forms.RadioSelect)
+    warnings = forms.MultipleChoiceField(
+        label="Archive warnings",
+        choices=ArchiveWarning.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Choose every warning that applies, or “No Archive Warnings Apply”.",
+    )
+    category = forms.ChoiceField(
+        choices=Category.choices, initial=Category.GEN, widget=forms.RadioSelect
+    )
+    fandoms = _tag_field("Fandoms")
+    relationships = _tag_field("Relationships")
+    characters = _tag_field("Characters")
+    additional_tags = _tag_field("Additional tags")
+    language = forms.CharField(
+        max_length=20,
+        initial="en",
+        help_text="A language code, such as en, fr or pt-BR.",
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+                "Use a language code, such as en, fr or pt-BR.",
+            )
+        ],
+    )
+    notes = _text("Notes", 5000)
+    end_notes = _text("End notes", 5000)
+    complete = forms.BooleanField(required=False, label="This work is complete")
+    expected_chapters = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=32767,
+        label="Expected number of chapters",
+        help_text="Leave empty when you do not know yet.",
+    )
+
+    def __init__(self, *args, work=None, **kwargs):
+        self.work = work
+        if work is not None:
+            kwargs.setdefault("initial", _initial(work))
+        super().__init__(*args, **kwargs)
+        for name in TAG_FIELDS:
+            self.fields[name].widget.attrs["list"] = f"{name}-suggestions"
+
+    def clean_warnings(self):
+        warnings = self.cleaned_data["warnings"]
+        if ArchiveWarning.NO_WARNINGS in warnings and len(warnings) > 1:
+            raise forms.ValidationError(
+                "“No Archive Warnings Apply” cannot be chosen together with other warnings."
+            )
+        return warnings
+
+    def clean_expected_chapters(self):
+        expected = self.cleaned_data["expected_chapters"]
+        chapters = self.work.chapter_count if self.work else 0
+        if expected is not None and expected < chapters:
+            raise forms.ValidationError(
+                f"The work already has {chapters} chapters, so expect at least {chapters}."
+            )
+        return expected
+
+    def clean(self):
+        data = super().clean()
+        names = {field: data[field] for field in TAG_FIELDS if field in data}
+        if sum(len(tags) for tags in names.values()) > MAX_TAGS:
+            raise forms.ValidationError(f"A work can have at most {MAX_TAGS} tags in all.")
+        for field, problems in posting.tag_problems(names).items():
+            for problem in problems:
+                self.add_error(field, problem)
+        return data
+
+    def tag_fields(self):
+        return [self[name] for name in TAG_FIELDS]
+
+    def _clean_tag_names(self, field):
+        names = posting.unique_names(self.cleaned_data[field].split(","))
+        problems = list(filter(None, map(posting.tag_name_problem, names)))
+        if problems:
+            raise forms.ValidationError(problems)
+        return names
+
+    def clean_fandoms(self):
+        return self._clean_tag_names("fandoms")
+
+    def clean_relationships(self):
+        return self._clean_tag_names("relationships")
+
+    def clean_characters(self):
+        return self._clean_tag_names("characters")
+
+    def clean_additional_tags(self):
+        return self._clean_tag_names("additional_tags")
+
+
+def _initial(work):
+    initial = {name: getattr(work, name) for name in posting.WORK_FIELDS}
+    initial["warnings"] = work.warning_values
+    for field, kind in TAG_FIELDS.items():
+        initial[field] = ", ".join(tag.name for tag in work.tags_of_kind(kind))
+    return initial
+
+
+class ChapterForm(forms.Form):
+    """One chapter: its title, summary, notes and the story itself."""
+
+    title = forms.CharField(max_length=255, required=False, help_text="Optional.")
+    summary = _text("Summary", 1250)
+    notes = _text("Notes", 5000, help_text="Shown before the chapter. " + HTML_HELP)
+    body = _text("Chapter text", 500_000, rows=20, required=True)
+    end_notes = _text("End notes", 5000, help_text="Shown after the chapter. " + HTML_HELP)
+
+    def __init__(self, *args, chapter=None, **kwargs):
+        if chapter is not None:
+            fields = ["title", *posting.CHAPTER_TEXT_FIELDS]
+            kwargs.setdefault("initial", {name: getattr(chapter, name) for name in fields})
+        super().__init__(*args, **kwargs)
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        if not count_words(posting.prepare_html(body)):
+            raise forms.ValidationError(
+                "The chapter has no text left once what the archive does not allow is removed."
+            )
+        return body

@@ -1,0 +1,92 @@
+"""A reader's reading history: which works they read, the chapter and paragraph they
+reached, when, and how often. Nothing is kept for guests or for readers who switched it off.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from archive.models import Reading
+
+# The history shows where a reader stopped, never what the chapter says.
+CHAPTER_TEXT = ("chapter__body", "chapter__summary", "chapter__notes", "chapter__end_notes")
+
+
+def keeps_history(user):
+    return user.is_authenticated and user.history_enabled
+
+
+def with_place(readings):
+    """Readings with their chapter's position and title (not its text) in the same query."""
+    return readings.select_related("chapter").defer(*CHAPTER_TEXT)
+
+
+def record_visit(*, reader, work, chapter, move=True):
+    """Count a visit to `work` and return the reader's reading of it (None if not kept).
+
+    With `move`, the saved place moves to `chapter` (to its top, unless the place was
+    already in it). Without `move`, `chapter` only starts a new reading: the work page and
+    the entire work are where every link lands, so opening them must not lose the place.
+    """
+    if chapter is None or not keeps_history(reader):
+        return None
+    try:
+        return _record_visit(reader=reader, work=work, chapter=chapter, move=move)
+    except IntegrityError:
+        # A simultaneous first visit created the row first; count this visit on it.
+        return _record_visit(reader=reader, work=work, chapter=chapter, move=move)
+
+
+@transaction.atomic
+def _record_visit(*, reader, work, chapter, move):
+    reading = _locked_reading(reader, work)
+    if reading is None:
+        reading = Reading(reader=reader, work=work, chapter=chapter, visits=0)
+    elif (move and reading.chapter_id != chapter.pk) or reading.chapter_id is None:
+        reading.chapter, reading.paragraph = chapter, 0
+    reading.visits += 1
+    reading.chapters_seen = work.chapter_count
+    reading.last_read_at = timezone.now()
+    reading.save()
+    return reading
+
+
+def record_place(*, reader, work, chapter, paragraph):
+    """Save the paragraph the reader reached in `chapter`; returns False if history is off."""
+    if not keeps_history(reader):
+        return False
+    try:
+        _record_place(reader=reader, work=work, chapter=chapter, paragraph=paragraph)
+    except IntegrityError:
+        _record_place(reader=reader, work=work, chapter=chapter, paragraph=paragraph)
+    return True
+
+
+@transaction.atomic
+def _record_place(*, reader, work, chapter, paragraph):
+    reading = _locked_reading(reader, work) or Reading(reader=reader, work=work)
+    reading.chapter, reading.paragraph = chapter, paragraph
+    reading.chapters_seen = work.chapter_count
+    reading.last_read_at = timezone.now()
+    reading.save()
+
+
+@transaction.atomic
+def clear_history(*, reader):
+    """Forget every work the reader read; returns how many were forgotten."""
+    deleted, _ = Reading.objects.filter(reader=reader).delete()
+    return deleted
+
+
+@transaction.atomic
+def switch_history(*, reader, enabled, clear=False):
+    """Start or stop recording; what is already recorded is kept unless `clear` is asked."""
+    reader.history_enabled = enabled
+    reader.save(update_fields=["history_enabled"])
+    if clear:
+        clear_history(reader=reader)
+
+
+def _locked_reading(reader, work):
+    # Lock only the reading row: PostgreSQL refuses FOR UPDATE on the nullable chapter join.
+    readings = with_place(Reading.objects.filter(reader=reader, work=work))
+    return readings.select_for_update(of=("self",)).first()

@@ -1,0 +1,24 @@
+"""The one HTML allowlist for everything creators write: bodies, notes and summaries."""
+
+import nh3
+
+ALLOWED_TAGS = {
+    "p", "br", "em", "i", "strong", "b", "u", "s", "sub", "sup",
+    "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "hr", "a",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+# A scene break's caption keeps its class so it can be styled apart from the prose.
+ALLOWED_CLASSES = {"p": {"break-caption"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitize_html(markup):
+    """Keep only the allowed subset; everything else is stripped, with script content dropped."""
+    return nh3.clean(
+        markup or "",
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer ugc",
+    )

@@ -1,0 +1,169 @@
+"""Full-text search over titles, creators, tags, summaries, notes and chapter text.
+
+PostgreSQL keeps one weighted tsvector per work (`SearchDocument`, GIN-indexed) and ranks
+matches; SQLite, the single-machine default, matches the same columns with LIKE, so the
+archive searches everywhere with one interface and only PostgreSQL ranks by relevance.
+"""
+
+import html
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F, Q
+from django.utils.html import escape, strip_tags
+
+from archive.models import Chapter, SearchDocument, Tag, TaggedWork, Work
+
+CONFIG = "english"
+# A tsvector holds at most 1 MB; a work's first half-million characters are plenty to find it.
+MAX_INDEXED_TEXT = 500_000
+SNIPPET_WORDS = 30
+_TERM = re.compile(r'-?"[^"]+"|-?\S+')
+
+
+def _postgres():
+    return connection.vendor == "postgresql"
+
+
+def terms(query):
+    """The words and "quoted phrases" of a query, minus the -excluded ones, lower-cased."""
+    found = [t for t in _TERM.findall(query) if not t.startswith("-")]
+    return [t.strip('"').lower() for t in found if t.strip('"')][:10]
+
+
+def excluded_terms(query):
+    return [t[1:].strip('"').lower() for t in _TERM.findall(query) if t.startswith("-")][:10]
+
+
+def matching(works, query):
+    """Works matching a web-search style query ("quoted phrases", -excluded words)."""
+    if _postgres():
+        search = SearchQuery(query, config=CONFIG, search_type="websearch")
+        return works.filter(search_document__document=search)
+    for term in terms(query):
+        works = works.filter(_text_contains(term))
+    for term in excluded_terms(query):
+        works = works.exclude(_text_contains(term))
+    return works
+
+
+def _text_contains(term):
+    return (
+        Q(title__icontains=term)
+        | Q(creator_name__icontains=term)
+        | Q(creator__username__icontains=term)
+        | Q(summary__icontains=term)
+        | Q(notes__icontains=term)
+        | Q(end_notes__icontains=term)
+        | Q(pk__in=TaggedWork.objects.filter(tag__name__icontains=term).values("content_object"))
+        | Q(pk__in=Chapter.objects.filter(body__icontains=term).values("work"))
+    )
+
+
+def by_relevance(works, query):
+    if not _postgres():
+        return works.order_by("-updated", "-id")
+    search = SearchQuery(query, config=CONFIG, search_type="websearch")
+    return works.annotate(rank=SearchRank(F("search_document__document"), search)).order_by(
+        "-rank", "-id"
+    )
+
+
+def update_search_documents(work_ids=None):
+    """Rebuild the search documents of these works (all works when None); PostgreSQL only."""
+    if not _postgres():
+        return
+    tables = {
+        "work": Work._meta.db_table,
+        "reader": Work._meta.get_field("creator").related_model._meta.db_table,
+        "tagged": TaggedWork._meta.db_table,
+        "tag": Tag._meta.db_table,
+        "chapter": Chapter._meta.db_table,
+        "document": SearchDocument._meta.db_table,
+    }
+    # Title and creator weigh most, then tags (with their canonical names), then the
+    # creator's summary and notes, then the story itself.
+    sql = f"""
+        INSERT INTO {tables["document"]} (work_id, document)
+        SELECT w.id,
+            setweight(to_tsvector('{CONFIG}', w.title || ' ' || w.creator_name || ' '
+                || coalesce(r.username, '')), 'A')
+            || setweight(to_tsvector('{CONFIG}', coalesce(t.names, '')), 'B')
+            || setweight(to_tsvector('{CONFIG}', w.summary || ' ' || w.notes || ' '
+                || w.end_notes), 'C')
+            || setweight(to_tsvector('{CONFIG}', coalesce(c.text, '')), 'D')
+        FROM {tables["work"]} w
+        LEFT JOIN {tables["reader"]} r ON r.id = w.creator_id
+        LEFT JOIN LATERAL (
+            SELECT string_agg(tg.name || ' ' || coalesce(cg.name, ''), ' ') AS names
+            FROM {tables["tagged"]} tw
+            JOIN {tables["tag"]} tg ON tg.id = tw.tag_id
+            LEFT JOIN {tables["tag"]} cg ON cg.id = tg.canonical_id
+            WHERE tw.content_object_id = w.id
+        ) t ON true
+        LEFT JOIN LATERAL (
+            SELECT left(string_agg(ch.body, ' ' ORDER BY ch.position), {MAX_INDEXED_TEXT}) AS text
+            FROM {tables["chapter"]} ch WHERE ch.work_id = w.id
+        ) c ON true
+        WHERE %(all)s OR w.id = ANY(%(ids)s::bigint[])
+        ON CONFLICT (work_id) DO UPDATE SET document = EXCLUDED.document
+    """
+    ids = list(work_ids or [])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"all": work_ids is None, "ids": ids})
+
+
+def snippets(works, query, *, readable):
+    """A short passage per work, with the query's words marked.
+
+    Story text is quoted only for works in `readable` (those the reader has agreed to);
+    for every other work the passage comes from its summary, never from its chapters.
+    """
+    words = terms(query)
+    if not words:
+        return {}
+    found = {}
+    readable_ids = [work.pk for work in works if work.pk in readable]
+    if readable_ids:
+        anywhere = Q()
+        for word in words:
+            anywhere |= Q(body__icontains=word)
+        chapters = (
+            Chapter.objects.filter(anywhere, work__in=readable_ids)
+            .order_by("work_id", "position")
+            .values_list("work_id", "body")
+        )
+        for work_id, body in chapters:
+            if work_id not in found:
+                found[work_id] = _passage(body, words)
+    for work in works:
+        if work.pk not in found and work.summary:
+            passage = _passage(work.summary, words)
+            if passage:
+                found[work.pk] = passage
+    return {work_id: passage for work_id, passage in found.items() if passage}
+
+
+def _passage(markup, words):
+    """The words around the first match, escaped, with matches wrapped in <mark>."""
+    text = html.unescape(strip_tags(markup.replace("<", " <")))
+    tokens = text.split()
+    lowered = [token.lower() for token in tokens]
+    start = next(
+        (i for i, token in enumerate(lowered) if any(word.split()[0] in token for word in words)),
+        None,
+    )
+    if start is None:
+        return ""
+    first = max(0, start - SNIPPET_WORDS // 3)
+    window = tokens[first : first + SNIPPET_WORDS]
+    marked = [
+        f"<mark>{escape(token)}</mark>"
+        if any(word.split()[0] in token.lower() for word in words)
+        else escape(token)
+        for token in window
+    ]
+    prefix = "… " if first else ""
+    suffix = " …" if first + SNIPPET_WORDS < len(tokens) else ""
+    return prefix + " ".join(marked) + suffix

@@ -1,0 +1,429 @@
+"""Parse a plain-text work into title, notes and chapters of sanitiser-ready HTML.
+
+Pure Python on purpose: the importer command, the tests and any offline tool can use it
+without Django. The conventions it reads are those of texts saved from the big archives
+(header fields, author's notes, decorated scene breaks); see tests/archive/test_text_import.py.
+"""
+
+import html
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+
+@dataclass
+class ParsedChapter:
+    position: int
+    title: str = ""
+    notes: str = ""
+    end_notes: str = ""
+    body: str = ""
+
+
+@dataclass
+class ParsedWork:
+    title: str = ""
+    creator: str = ""
+    summary: str = ""
+    notes: str = ""
+    end_notes: str = ""
+    relationships: list[str] = field(default_factory=list)
+    declared_rating: str = ""
+    language: str = ""  # as the file declares it (EPUB metadata); plain texts never do
+    chapters: list[ParsedChapter] = field(default_factory=list)
+    starts_mid_work: bool = False
+
+
+# A header line is "Label: value" with a label from a short, known list, so that a story line
+# such as "Kakashi: Yo." is never taken for a field.
+FIELD_RE = re.compile(r"^(?P<label>[A-Za-z][A-Za-z'’ ./()]{0,30}?)\s*:\s*(?P<value>.*)$")
+# "Rated T for language" carries the rating without a colon; the rating must look like one so
+# that a story opening "Rated by everyone..." stays a story.
+RATED_RE = re.compile(
+    r"^rated\s*:?\s*(?P<value>(?:K\+?|T|M|MA|G|PG(?:-13)?|R|NC-17|X|E|General|Teen|Mature"
+    r"|Explicit|Adult)(?!\w).*)$",
+    re.IGNORECASE,
+)
+# The rating itself is what comes before an explanation: "T for language" -> "T".
+RATING_VALUE_RE = re.compile(r"^(?P<rating>.+?)(?:\s+for\s|\s*[(,;]|\s+-\s|$)", re.IGNORECASE)
+RELATIONSHIP_SPLIT_RE = re.compile(r"\s*(?:[,;]|\band\b)\s*", re.IGNORECASE)
+# Labels that open an author's note, at the start of a work or a chapter.
+NOTE_LABEL_RE = re.compile(r"^(?:a/?n|author['’]?s?\s*notes?|notes?)\s*:\s*", re.IGNORECASE)
+# Labels that open the author's note after the story ("End A/N: ...").
+END_NOTE_LABEL_RE = re.compile(
+    r"^(?:end(?:ing)?\s*(?:a/?n|author['’]?s?\s*notes?|notes?))\s*:\s*", re.IGNORECASE
+)
+
+NUMBER_WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+# "Chapter 7: The Rescue." or "Chapter Seven - The Rescue"; the whole line, nothing else.
+CHAPTER_RE = re.compile(
+    r"^chapter\s+(?P<number>\d+|" + "|".join(NUMBER_WORDS) + r")\b"
+    r"\s*(?:[:.\-–—]\s*(?P<title>.{0,100}?))?\s*$",
+    re.IGNORECASE,
+)
+
+# Scene-break decoration: xXx-style letters, or runs of a symbol.
+_DECORATION = r"x(?:Xx)+|X(?:xX)+|o(?:Oo)+|O(?:oO)+|o(?:0o)+|~+|-+|={2,}|\*{2,}|#{2,}|_{2,}"
+# "xXx Back in the village xXx", "~One Week Later~", "-end memory-": a caption between two
+# matching decorations.
+CAPTION_BREAK_RE = re.compile(
+    rf"^(?P<left>{_DECORATION})\s*(?P<caption>[^~=*#_\s-](?:.*[^~=*#_\s-])?)\s*"
+    rf"(?P<right>{_DECORATION})$"
+)
+# A line of decoration alone ("xXx", "~~~", "* * *") is a break without a caption.
+PLAIN_BREAK_RE = re.compile(
+    r"^(?:x(?:Xx)+|X(?:xX)+|o(?:Oo)+|O(?:oO)+|o(?:0o)+|~+|-{3,}|={3,}|#{3,}|_{3,}"
+    r"|(?:\*\s*){3,}|(?:~\s*){3,})$"
+)
+MAX_CAPTION_WORDS = 10
+
+# Remnants of stripped emphasis: "<i>never</i>" saved as "inever/i". One word only: across
+# words the opening letter cannot be told from a word that starts with it ("in ... inever/i").
+STRIPPED_TAG_RE = re.compile(r"\b(?P<tag>i|b|u|em|strong)(?P<text>[^\s/]+)/(?P=tag)\b")
+# Formatting tags left whole in a text saved as plain text; their words are kept.
+MARKUP_TAG_RE = re.compile(
+    r"</?(?:i|b|u|s|em|strong|p|br|span|div|font|center)(?:\s[^<>]*)?/?>", re.IGNORECASE
+)
+WHITESPACE_RE = re.compile(r"\s+")
+# A title never ends like a sentence and never opens with dialogue.
+SENTENCE_END = (".", "!", "?", "…", ",", ";", ":", '"', "”", "'", "’")
+QUOTES = ('"', "“", "”", "'", "‘", "’")
+MAX_TITLE_WORDS = 12
+
+
+def parse_work(text: str) -> ParsedWork:
+    """Parse a decoded plain-text work; see the module docstring for the conventions."""
+    lines = [_clean(line) for line in text.lstrip("\ufeff").splitlines()]
+    work = ParsedWork()
+    body_start = _read_header(lines, work)
+    body = lines[body_start:]
+    threshold = _break_threshold(body)
+    segments = _split_chapters(body)
+    has_headings = any(heading for heading, _lines in segments)
+
+    for heading, segment in segments:
+        chapter = ParsedChapter(position=1)
+        if heading:
+            chapter.position, chapter.title = heading
+            notes, segment = _take_leading_notes(segment)
+            chapter.notes = _paragraphs(notes)
+        end_notes, segment = _take_end_notes(segment)
+        if has_headings:
+            chapter.end_notes = _paragraphs(end_notes)
+        else:
+            work.end_notes = _paragraphs(end_notes)
+        chapter.body = _render_body(segment, threshold)
+        work.chapters.append(chapter)
+
+    _number_chapters(work.chapters)
+    work.starts_mid_work = work.chapters[0].position > 1
+    return work
+
+
+def _clean(line):
+    """Normalise one line: no non-breaking spaces, no markup remnants, single spaces."""
+    line = line.replace("\u00a0", " ")
+    line = MARKUP_TAG_RE.sub("", line)
+    line = STRIPPED_TAG_RE.sub(r"\g<text>", line)
+    return WHITESPACE_RE.sub(" ", line).strip()
+
+
+def _blocks(lines):
+    """Yield (first, end) index pairs of the runs of non-empty lines."""
+    index = 0
+    while index < len(lines):
+        if not lines[index]:
+            index += 1
+            continue
+        first = index
+        while index < len(lines) and lines[index]:
+            index += 1
+        yield first, index
+
+
+def _field(line):
+    """Return (kind, label, value) for a known header field line, else None."""
+    if END_NOTE_LABEL_RE.match(line):
+        return None
+    if NOTE_LABEL_RE.match(line):
+        return "note", "", NOTE_LABEL_RE.sub("", line)
+    if RATED_RE.match(line):
+        return "rated", "", RATED_RE.match(line).group("value")
+    match = FIELD_RE.match(line)
+    if not match:
+        return None
+    label = match.group("label").strip()
+    key = _normalise_label(label)
+    kind = FIELD_KINDS.get(key) or FIELD_KINDS.get(key.removesuffix("s"))
+    if kind is None:
+        return None
+    return kind, label, match.group("value").strip()
+
+
+def _normalise_label(label):
+    label = label.lower().replace("’", "'").replace("(s)", "").replace(".", "")
+    return WHITESPACE_RE.sub(" ", label).strip()
+
+
+FIELD_KINDS = {
+    "title": "title",
+    "author": "creator",
+    "written by": "creator",
+    "writer": "creator",
+    "by": "creator",
+    "creator": "creator",
+    "pairing": "relationships",
+    "relationship": "relationships",
+    "rating": "rating",
+    "summary": "summary",
+    "warning": "warnings",
+    # Everything below is kept, as the author wrote it, in the work's notes.
+    "other warning": "other",
+    "sequel": "other",
+    "prequel": "other",
+    "genre": "other",
+    "disclaimer": "other",
+    "ps": "other",
+    "character": "other",
+    "fandom": "other",
+    "status": "other",
+    "word count": "other",
+    "dedication": "other",
+    "beta": "other",
+}
+
+
+def _looks_like_title(line):
+    """A short line that neither ends like a sentence nor opens with dialogue."""
+    return (
+        len(line.split()) <= MAX_TITLE_WORDS
+        and not line.endswith(SENTENCE_END)
+        and not line.startswith(QUOTES)
+        and (line[0].isupper() or line[0].isdigit())
+        and not CHAPTER_RE.match(line)
+        and not PLAIN_BREAK_RE.match(line)
+        and not CAPTION_BREAK_RE.match(line)
+    )
+
+
+def _read_header(lines, work):
+    """Fill the work's header fields from the top of the text; return where the body starts."""
+    blocks = list(_blocks(lines))
+    notes, summary = [], []
+    seen_header = False
+    add_line = notes.append  # where a field's continuation lines go
+    body_start = blocks[0][0] if blocks else len(lines)
+
+    for number, (first, end) in enumerate(blocks):
+        block = lines[first:end]
+        following = lines[blocks[number + 1][0]] if number + 1 < len(blocks) else None
+        if _field(block[0]) is None:
+            # A bare title stands directly above header fields or a chapter heading, or
+            # directly after the notes, and is never the last thing in the text.
+            title_here = (
+                not work.title
+                and following is not None
+                and _looks_like_title(block[0])
+                and (
+                    (len(block) > 1 and _field(block[1]))
+                    or (
+                        len(block) == 1
+                        and (seen_header or _field(following) or CHAPTER_RE.match(following))
+                    )
+                )
+            )
+            if not title_here:
+                break
+            work.title = block[0]
+            block = block[1:]
+        for line in block:
+            parsed = _field(line)
+            if parsed is None:
+                add_line(line)
+            else:
+                add_line = _apply_field(work, parsed, notes, summary)
+        seen_header = True
+        body_start = end
+
+    work.notes = _paragraphs(notes)
+    work.summary = _paragraphs(summary)
+    return body_start
+
+
+def _apply_field(work, parsed, notes, summary):
+    """Store one header field; return what to do with its continuation lines."""
+    kind, label, value = parsed
+    if kind == "title":
+        work.title = value
+    elif kind == "creator":
+        work.creator = value
+    elif kind == "relationships":
+        work.relationships += _relationships(value)
+        return lambda line: work.relationships.extend(_relationships(line))
+    elif kind == "summary":
+        summary.append(value)
+        return summary.append
+    elif kind == "rating":
+        work.declared_rating = RATING_VALUE_RE.match(value).group("rating")
+        notes.append(f"Author's rating: {value}")
+    elif kind == "rated":
+        work.declared_rating = RATING_VALUE_RE.match(value).group("rating")
+        notes.append(f"Rated {value}")
+    elif kind == "warnings":
+        notes.append(f"Author's warnings: {value}")
+    elif kind == "note":
+        notes.append(value)
+    else:
+        notes.append(f"{label}: {value}")
+    return notes.append
+
+
+def _relationships(value):
+    """Split "A/B and C/D, E & F" into pairings, keeping each as the author wrote it."""
+    return [pairing for pairing in RELATIONSHIP_SPLIT_RE.split(value) if pairing]
+
+
+def _break_threshold(lines):
+    """How many blank lines in a row make a scene break in this text.
+
+    Most texts separate paragraphs with one blank line and scenes with more; a text that
+    separates paragraphs with none uses a single blank line for a scene break.
+    """
+    gaps = Counter()
+    blank = 0
+    seen_text = False
+    for line in lines:
+        if line:
+            if seen_text:
+                gaps[blank] += 1
+            seen_text, blank = True, 0
+        else:
+            blank += 1
+    if not gaps:
+        return 1
+    # One blank line is the usual convention, so it wins a tie (short texts often tie).
+    usual = max(gaps, key=lambda gap: (gaps[gap], gap == 1, -gap))
+    return usual + 1
+
+
+def _split_chapters(lines):
+    """Split the body at chapter headings into [(heading or None, lines)]."""
+    segments = [(None, [])]
+    for line in lines:
+        match = CHAPTER_RE.match(line)
+        if match:
+            segments.append((_heading(match), []))
+        else:
+            segments[-1][1].append(line)
+    # Text before the first heading is a chapter of its own only if it holds anything.
+    if len(segments) > 1 and not any(segments[0][1]):
+        segments.pop(0)
+    return segments
+
+
+def _heading(match):
+    number = match.group("number").lower()
+    position = int(number) if number.isdigit() else NUMBER_WORDS.index(number) + 1
+    title = (match.group("title") or "").strip().rstrip(".").strip()
+    return position, title
+
+
+def _number_chapters(chapters):
+    """Keep the text's own chapter numbers unless they are missing or out of order."""
+    positions = [chapter.position for chapter in chapters]
+    if all(later > earlier for earlier, later in pairwise(positions)):
+        return
+    for offset, chapter in enumerate(chapters):
+        chapter.position = positions[0] + offset
+
+
+def _take_leading_notes(lines):
+    """Split off author's notes opening a chapter; return (note lines, rest)."""
+    notes = []
+    rest_start = 0
+    for first, end in _blocks(lines):
+        if not NOTE_LABEL_RE.match(lines[first]):
+            break
+        notes.append(NOTE_LABEL_RE.sub("", lines[first]))
+        notes += lines[first + 1 : end]
+        rest_start = end
+    return notes, lines[rest_start:]
+
+
+def _take_end_notes(lines):
+    """Split off the author's note closing a text; return (note lines, rest)."""
+    blocks = list(_blocks(lines))
+    start = None
+    for first, _end in blocks:
+        if END_NOTE_LABEL_RE.match(lines[first]):
+            start = first
+    # A plain "A/N:" counts as an end note only as the very last paragraph.
+    if start is None and len(blocks) > 1 and NOTE_LABEL_RE.match(lines[blocks[-1][0]]):
+        start = blocks[-1][0]
+    if start is None:
+        return [], lines
+    notes = [line for line in lines[start:] if line]
+    notes[0] = NOTE_LABEL_RE.sub("", END_NOTE_LABEL_RE.sub("", notes[0]))
+    return notes, lines[:start]
+
+
+def _break(line):
+    """Return None for a story line, else the break's caption ("" for a plain break)."""
+    if PLAIN_BREAK_RE.match(line):
+        return ""
+    match = CAPTION_BREAK_RE.match(line)
+    if (
+        match
+        and set(match.group("left")) == set(match.group("right"))
+        and len(match.group("caption").split()) <= MAX_CAPTION_WORDS
+    ):
+        return match.group("caption")
+    return None
+
+
+def _render_body(lines, threshold):
+    """Render story lines as paragraphs and scene breaks, one element per line."""
+    out = []
+    pending = None  # the break waiting for the next paragraph: "" plain, else its caption
+    blank = 0
+
+    def flush():
+        nonlocal pending
+        if pending is None:
+            return
+        if out:  # never a rule at the very start of a body
+            out.append("<hr>")
+        if pending:
+            out.append(f'<p class="break-caption">{_escape(pending)}</p>')
+        pending = None
+
+    for line in lines:
+        if not line:
+            blank += 1
+            continue
+        if blank >= threshold and pending is None:
+            pending = ""
+        blank = 0
+        caption = _break(line)
+        if caption is None:
+            flush()
+            out.append(f"<p>{_escape(line)}</p>")
+        elif caption:
+            if pending:  # two captions in a row each keep their words
+                flush()
+            pending = caption
+        elif pending is None:
+            pending = ""
+    # Never a rule at the very end, but a closing caption keeps its words.
+    if pending:
+        out.append(f'<p class="break-caption">{_escape(pending)}</p>')
+    return "\n".join(out)
+
+
+def _paragraphs(lines):
+    return "\n".join(f"<p>{_escape(line)}</p>" for line in lines if line)
+
+
+def _escape(text):
+    return html.escape(text, quote=False)

@@ -1,0 +1,33 @@
+"""EPUB and HTML downloads of a work, behind the consent gate like every page of its text."""
+
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_safe
+
+from archive import downloads
+from archive.gate import consent_required
+
+CONTENT_TYPES = {"epub": downloads.EPUB_TYPE, "html": downloads.HTML_TYPE}
+
+
+@require_safe
+@consent_required
+def download_epub(request, work, slug):
+    return _download(request, work, slug, "epub")
+
+
+@require_safe
+@consent_required
+def download_html(request, work, slug):
+    return _download(request, work, slug, "html")
+
+
+def _download(request, work, slug, kind):
+    names = downloads.file_names(work)
+    # The name in the address follows the title; an old or mistyped one still finds the file.
+    if slug != names.slug:
+        return redirect(downloads.download_url(work, kind))
+    content = downloads.cached_file(work, kind, base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(content, content_type=CONTENT_TYPES[kind])
+    response["Content-Disposition"] = names.content_disposition(kind)
+    return response

@@ -1,0 +1,60 @@
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from archive import consent, kudos
+from archive.forms import ConsentForm
+from archive.gate import get_work_for_reader, metadata_only, render_interstitial
+from archive.models import Work
+from archive.views.reading import _next_within_work
+from config.limits import limit_kudos
+
+UNGATED = "Agree to what this work needs before leaving kudos on it."
+
+
+@require_POST
+@limit_kudos
+@metadata_only
+def leave_kudos(request, work_id):
+    """The kudos button: a plain form POST, answered in JSON when the script asks for it."""
+    work = get_work_for_reader(request, work_id)
+    missing = consent.missing_items(request, work)
+    if missing:
+        return _refuse_ungated(request, work, missing)
+    reader = request.user if request.user.is_authenticated else None
+    key = "" if reader else kudos.guest_key(request.META.get("REMOTE_ADDR", ""))
+    try:
+        created = kudos.give_kudos(work=work, reader=reader, guest_key=key)
+    except kudos.KudosRefused as refusal:
+        return _answer(request, work, str(refusal), level=messages.ERROR, status=403)
+    if created:
+        return _answer(request, work, kudos.THANKS, created=True)
+    return _answer(request, work, kudos.ALREADY_LEFT, level=messages.INFO)
+
+
+def _answer(request, work, message, *, level=messages.SUCCESS, status=200, created=False):
+    if _wants_json(request):
+        work.kudos_count = Work.objects.values_list("kudos_count", flat=True).get(pk=work.pk)
+        answer = {
+            "created": created,
+            "message": message,
+            "kudos_count": work.kudos_count,
+            "givers": kudos.givers(work).sentence,
+        }
+        return JsonResponse(answer, status=status)
+    messages.add_message(request, level, message)
+    return redirect(_next_within_work(request, work, request.POST.get("next", "")))
+
+
+def _refuse_ungated(request, work, missing):
+    if _wants_json(request):
+        return JsonResponse({"created": False, "message": UNGATED}, status=403)
+    messages.error(request, UNGATED)
+    # After agreeing, go to the work: the kudos URL answers POSTs only.
+    form = ConsentForm(initial={"items": missing, "next": work.get_absolute_url()})
+    return render_interstitial(request, work, missing, form=form, status=403)
+
+
+def _wants_json(request):
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"

@@ -1,0 +1,210 @@
+"""The OPDS catalog: public at /opds/, and each reader's private one at /opds/<token>/."""
+
+from functools import wraps
+
+from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
+
+from archive import consent, downloads, feed_tokens, opds, search
+from archive.models import Tag, Work
+from archive.vocabulary import TagKind
+
+MAX_QUERY = 200
+
+
+@require_safe
+def root(request, token=None):
+    catalog = _catalog(request, token)
+    entries = [
+        {
+            "title": "Latest works",
+            "id": catalog.feed_id("latest"),
+            "content": "The most recently updated works.",
+            "href": catalog.url("latest"),
+            "type": opds.ACQUISITION,
+        },
+        {
+            "title": "By fandom",
+            "id": catalog.feed_id("fandoms"),
+            "content": "Works in the fandoms with the most works.",
+            "href": catalog.url("fandoms"),
+            "type": opds.NAVIGATION,
+        },
+        {
+            "title": "By tag",
+            "id": catalog.feed_id("tags"),
+            "content": "Works by relationship, character and additional tags.",
+            "href": catalog.url("tags"),
+            "type": opds.NAVIGATION,
+        },
+    ]
+    return _navigation(catalog, "root", "Archive catalog", entries)
+
+
+@require_safe
+def fandoms(request, token=None):
+    catalog = _catalog(request, token)
+    tags = opds.top_tags([TagKind.FANDOM], catalog.exclusions)
+    return _navigation(catalog, "fandoms", "Fandoms", _tag_entries(catalog, tags))
+
+
+@require_safe
+def tags(request, token=None):
+    catalog = _catalog(request, token)
+    kinds = [TagKind.RELATIONSHIP, TagKind.CHARACTER, TagKind.ADDITIONAL]
+    tags = opds.top_tags(kinds, catalog.exclusions)
+    return _navigation(catalog, "tags", "Tags", _tag_entries(catalog, tags))
+
+
+@require_safe
+def latest(request, token=None):
+    catalog = _catalog(request, token)
+    return _acquisition(request, catalog, catalog.works(), "latest", "Latest works")
+
+
+@require_safe
+def tag_works(request, slug, token=None):
+    catalog = _catalog(request, token)
+    tag = get_object_or_404(Tag, slug=slug)
+    works = catalog.works().tagged(tag)
+    return _acquisition(request, catalog, works, "tag", f"Works tagged {tag.name}", args=[tag.slug])
+
+
+@require_safe
+def search_works(request, token=None):
+    catalog = _catalog(request, token)
+    query = request.GET.get("q", "").strip()[:MAX_QUERY]
+    works = catalog.works().none()
+    if search.terms(query):
+        works = search.by_relevance(search.matching(catalog.works(), query), query)
+    title = f"Search: {query}" if query else "Search"
+    return _acquisition(request, catalog, works, "search", title, query={"q": query})
+
+
+@require_safe
+def opensearch(request, token=None):
+    catalog = _catalog(request, token)
+    # {searchTerms} is OpenSearch's placeholder and must reach the app unencoded.
+    template = catalog.url("search") + "?q={searchTerms}"
+    content = render_to_string("opds/opensearch.xml", {"template": template})
+    return _response(content, opds.OPENSEARCH, catalog)
+
+
+def standing_consent_required(view):
+    """Serve a work to a private catalog's app only if its reader agreed to it in advance.
+
+    An app cannot show the interstitial, so this is the gate for token URLs: the view runs
+    only when the token's reader has "show without asking" for every rating and warning the
+    work needs (no session agreement counts here); otherwise a 403 says why. Because that
+    enforces the consent policy, the view is marked `consent_gated` for the URL walk.
+    """
+
+    @wraps(view)
+    def gated_view(request, token, work_id):
+        reader = feed_tokens.reader_for_token(token)
+        work = get_object_or_404(Work.objects.visible_to(reader.reader).with_blurb(), pk=work_id)
+        missing = reader.missing_items(work)
+        if missing:
+            response = HttpResponseForbidden(
+                f"This work needs agreement to: {', '.join(consent.item_labels(missing))}. "
+                "Your standing choices on the archive do not cover it.\n",
+                content_type="text/plain; charset=utf-8",
+            )
+        else:
+            response = view(request, reader, work)
+        patch_cache_control(response, private=True)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    gated_view.consent_gated = True
+    return gated_view
+
+
+@require_safe
+@standing_consent_required
+def work_epub(request, reader, work):
+    content = downloads.cached_file(work, "epub", base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(content, content_type=downloads.EPUB_TYPE)
+    response["Content-Disposition"] = downloads.file_names(work).content_disposition("epub")
+    return response
+
+
+def _catalog(request, token):
+    reader = feed_tokens.reader_for_token(token) if token is not None else None
+    return opds.Catalog(request, reader)
+
+
+def _tag_entries(catalog, tags):
+    return [
+        {
+            "title": tag.name,
+            "id": f"urn:archive:tag:{tag.pk}",
+            "content": f"Works tagged {tag.name}.",
+            "href": catalog.url("tag", tag.slug),
+            "type": opds.ACQUISITION,
+        }
+        for tag in tags
+    ]
+
+
+def _navigation(catalog, name, title, entries):
+    context = {
+        **_feed_head(catalog, name, title, opds.NAVIGATION),
+        "updated": opds.updated_now(),
+        "entries": entries,
+    }
+    return _response(render_to_string("opds/navigation.xml", context), opds.NAVIGATION, catalog)
+
+
+def _acquisition(request, catalog, works, name, title, *, args=(), query=None):
+    """A page of works; one more than a page is fetched to know whether a next page exists."""
+    page = _page_number(request)
+    start = (page - 1) * opds.PAGE_SIZE
+    found = list(works.with_blurb()[start : start + opds.PAGE_SIZE + 1])
+    shown = found[: opds.PAGE_SIZE]
+    query = query or {}
+    context = {
+        **_feed_head(catalog, name, title, opds.ACQUISITION, args=args, query=query, page=page),
+        "updated": opds.timestamp(max(w.updated for w in shown)) if shown else opds.updated_now(),
+        "entries": [catalog.entry(work) for work in shown],
+    }
+    if len(found) > opds.PAGE_SIZE:
+        context["next_url"] = catalog.url(name, *args, query={**query, "page": page + 1})
+    if page > 1:
+        context["previous_url"] = catalog.url(name, *args, query={**query, "page": page - 1})
+    return _response(render_to_string("opds/acquisition.xml", context), opds.ACQUISITION, catalog)
+
+
+def _feed_head(catalog, name, title, kind, *, args=(), query=None, page=1):
+    query = dict(query or {})
+    if page > 1:
+        query["page"] = page
+    return {
+        "feed_id": catalog.feed_id(":".join([name, *map(str, args)])),
+        "title": title,
+        "kind": kind,
+        "self_url": catalog.url(name, *args, query=query),
+        "start_url": catalog.url("root"),
+        "opensearch_url": catalog.url("opensearch"),
+        "home_url": catalog.request.build_absolute_uri("/"),
+        "navigation": opds.NAVIGATION,
+    }
+
+
+def _page_number(request):
+    raw = request.GET.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+        raise Http404("No such page.")
+    return int(raw)
+
+
+def _response(content, content_type, catalog):
+    response = HttpResponse(downloads.xml_text(content), content_type=content_type)
+    if catalog.reader:
+        # The URL is the reader's secret, and what it lists follows their choices.
+        patch_cache_control(response, private=True)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

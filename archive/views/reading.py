@@ -1,0 +1,89 @@
+from django.db.models import F
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from archive import consent
+from archive.forms import ConsentForm
+from archive.gate import consent_required, get_work_for_reader, metadata_only, render_interstitial
+from archive.models import Work
+from archive.reading_history import record_visit
+
+
+@consent_required
+def work_detail(request, work):
+    """A work opens on its first chapter."""
+    _count_hit(request, work)
+    chapters = _chapter_index(work)
+    if not chapters:
+        return render(request, "archive/chapter_detail.html", {"work": work, "chapters": []})
+    return _render_chapter(request, work, chapters, chapters[0].position, move_place=False)
+
+
+@consent_required
+def chapter_detail(request, work, position):
+    return _render_chapter(request, work, _chapter_index(work), position)
+
+
+@consent_required
+def work_entire(request, work):
+    _count_hit(request, work)
+    chapters = list(work.chapters.order_by("position"))
+    first = chapters[0] if chapters else None
+    reading = record_visit(reader=request.user, work=work, chapter=first, move=False)
+    context = {"work": work, "chapters": chapters, "reading": reading}
+    return render(request, "archive/work_entire.html", context)
+
+
+@require_POST
+@metadata_only
+def give_consent(request, work_id):
+    """The interstitial's "Show me this work": record agreement, then go where the reader was."""
+    work = get_work_for_reader(request, work_id)
+    form = ConsentForm(request.POST)
+    if not form.is_valid():
+        missing = consent.missing_items(request, work)
+        return render_interstitial(request, work, missing, form=form, status=400)
+    consent.record_consent(
+        request, work, form.cleaned_data["items"], for_session=form.cleaned_data["remember"]
+    )
+    return redirect(_next_within_work(request, work, form.cleaned_data["next"]))
+
+
+def _chapter_index(work):
+    """Every chapter's position and title (not its text), for the chapter menu."""
+    return list(work.chapters.order_by("position").only("id", "work_id", "position", "title"))
+
+
+def _render_chapter(request, work, chapters, position, *, move_place=True):
+    index = next((i for i, chapter in enumerate(chapters) if chapter.position == position), None)
+    if index is None:
+        raise Http404("This work has no chapter at that position.")
+    chapter = work.chapters.get(pk=chapters[index].pk)
+    context = {
+        "work": work,
+        "chapter": chapter,
+        "chapters": chapters,
+        "previous": chapters[index - 1] if index > 0 else None,
+        "next": chapters[index + 1] if index + 1 < len(chapters) else None,
+        "reading": record_visit(reader=request.user, work=work, chapter=chapter, move=move_place),
+    }
+    return render(request, "archive/chapter_detail.html", context)
+
+
+def _count_hit(request, work):
+    if not work.is_owned_by(request.user):
+        Work.objects.filter(pk=work.pk).update(hits=F("hits") + 1)
+
+
+def _next_within_work(request, work, target):
+    """Only return to a page of this same work; anything else goes to the work itself."""
+    prefix = work.get_absolute_url()
+    if (
+        target
+        and target.startswith(prefix)
+        and url_has_allowed_host_and_scheme(target, {request.get_host()})
+    ):
+        return target
+    return prefix

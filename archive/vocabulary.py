@@ -1,0 +1,58 @@
+"""The archive's closed vocabularies: ratings, archive warnings, categories, tag kinds."""
+
+from django.db import models
+
+
+class Rating(models.TextChoices):
+    GENERAL = "general", "General Audiences"
+    TEEN = "teen", "Teen And Up Audiences"
+    MATURE = "mature", "Mature"
+    EXPLICIT = "explicit", "Explicit"
+    NOT_RATED = "not-rated", "Not Rated"
+
+
+class ArchiveWarning(models.TextChoices):
+    CHOSE_NOT_TO_WARN = "choose-not-to-warn", "Creator Chose Not To Use Archive Warnings"
+    GRAPHIC_VIOLENCE = "graphic-violence", "Graphic Depictions Of Violence"
+    MAJOR_CHARACTER_DEATH = "major-character-death", "Major Character Death"
+    NO_WARNINGS = "no-warnings", "No Archive Warnings Apply"
+    NON_CON = "non-con", "Rape/Non-Con"
+    UNDERAGE = "underage", "Underage Sex"
+
+
+class Category(models.TextChoices):
+    FF = "f/f", "F/F"
+    FM = "f/m", "F/M"
+    GEN = "gen", "Gen"
+    MM = "m/m", "M/M"
+    MULTI = "multi", "Multi"
+    OTHER = "other", "Other"
+
+
+class TagKind(models.TextChoices):
+    FANDOM = "fandom", "Fandom"
+    RELATIONSHIP = "relationship", "Relationship"
+    CHARACTER = "character", "Character"
+    ADDITIONAL = "additional", "Additional Tags"
+
+
+class ConsentItem(models.TextChoices):
+    """Everything a reader may be asked to agree to before a work's text is shown."""
+
+    MATURE = "rating:mature", "Mature rating"
+    EXPLICIT = "rating:explicit", "Explicit rating"
+    NOT_RATED = "rating:not-rated", "Not Rated (could be anything)"
+    CHOSE_NOT_TO_WARN = (
+        "warning:choose-not-to-warn",
+        "Creator Chose Not To Use Archive Warnings (could be anything)",
+    )
+    GRAPHIC_VIOLENCE = "warning:graphic-violence", "Graphic Depictions Of Violence"
+    MAJOR_CHARACTER_DEATH = "warning:major-character-death", "Major Character Death"
+    NON_CON = "warning:non-con", "Rape/Non-Con"
+    UNDERAGE = "warning:underage", "Underage Sex"
+
+
+class StandingChoice(models.TextChoices):
+    SHOW = "show", "Show without asking"
+    ASK = "ask", "Ask each time"
+    HIDE = "hide", "Hide such works from my lists"

@@ -1,0 +1,91 @@
+"""Site-wide middleware: a structured request log, and a clean 503 when the database is away."""
+
+import json
+import logging
+import time
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger("archive.requests")
+
+
+class RequestLogMiddleware:
+    """One JSON line per request: the route pattern, never the path itself, so usernames,
+    search words and other personal data in URLs stay out of the log; no address, no user."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        logger.info(
+            json.dumps(
+                {
+                    "method": request.method,
+                    "route": "/" + match.route if match else None,
+                    "view": match.view_name if match else None,
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                }
+            )
+        )
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that cannot reach the database answers 503 with a friendly page, and the next
+    request simply tries again: Django opens a fresh connection once the database is back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            event = {"event": "database_unavailable", "error": type(exception).__name__}
+            logger.warning(json.dumps(event))
+            # Rendered without the request: its context processors would ask the database.
+            response = HttpResponse(render_to_string("503.html"), status=503)
+            response["Retry-After"] = "30"
+            return response
+        return None
+
+
+class RejectNulMiddleware:
+    """A NUL character in the path, the query, a form field or a cookie is a 400.
+
+    No honest client sends one, and PostgreSQL refuses it in any text value, so a view that
+    looked anything up with it would fail with a 500 instead of saying "bad request".
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _carries_nul(request):
+            # Rendered without the request, whose session and reader would be looked up with
+            # the very cookie that may carry the NUL.
+            return HttpResponse(render_to_string("400.html"), status=400)
+        return self.get_response(request)
+
+
+def _carries_nul(request):
+    texts = [request.path]
+    # Uploaded file names need no check: Django drops their unprintable characters.
+    for data in (request.GET, request.POST, request.COOKIES):
+        for key, values in _lists(data):
+            texts += [key, *values]
+    return any("\x00" in text for text in texts)
+
+
+def _lists(data):
+    """(key, [values]) pairs of a QueryDict, or of a plain dict such as request.COOKIES."""
+    if hasattr(data, "lists"):
+        return data.lists()
+    return ((key, [value]) for key, value in data.items())

@@ -1,0 +1,361 @@
+"""My account: the account page, exporting my data and deleting my account."""
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.account import ORPHAN_NAME, delete_account, export_account
+from accounts.models import ConsentChoice, Reader
+from archive.models import (
+    Bookmark,
+    BookmarkTag,
+    Chapter,
+    Kudos,
+    MarkedForLater,
+    Reading,
+    TaggedBookmark,
+    Work,
+)
+from tests.factories import PASSWORD, make_reader, make_work
+from tests.test_site import count_h1
+
+pytestmark = pytest.mark.django_db
+
+ACCOUNT = reverse("accounts:account")
+EXPORT = reverse("accounts:account_export")
+DELETE = reverse("accounts:account_delete")
+
+
+def recount(*works):
+    """Set the denormalised counters from the rows, as the kudos and bookmark code keeps them."""
+    for work in works:
+        Work.objects.filter(pk=work.pk).update(
+            kudos_count=Kudos.objects.filter(work=work).count(),
+            public_bookmark_count=Bookmark.objects.filter(work=work, private=False).count(),
+        )
+
+
+def leave_traces(reader, work, *, private=False, tags=("favourites",)):
+    """A bookmark, kudos, reading and mark for later by `reader` on `work`."""
+    bookmark = Bookmark.objects.create(
+        reader=reader, work=work, notes=f"{reader} notes", private=private, recommend=True
+    )
+    bookmark.tags.add(*tags)
+    Kudos.objects.create(reader=reader, work=work)
+    Reading.objects.create(
+        reader=reader,
+        work=work,
+        chapter=work.chapters.get(position=2),
+        paragraph=7,
+        visits=3,
+        chapters_seen=2,
+        last_read_at=timezone.now(),
+    )
+    MarkedForLater.objects.create(reader=reader, work=work)
+    recount(work)
+
+
+@pytest.fixture
+def other(db):
+    """A second reader whose data must never leak into or be touched by the first's."""
+    return make_reader("other", choice="show")
+
+
+# The account page
+
+
+def test_guests_are_sent_to_log_in(client):
+    for url in [ACCOUNT, EXPORT, DELETE]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("accounts:login")), url
+
+
+def test_account_page_links_to_everything_the_reader_can_do(
+    client_for, reader_ask, django_assert_num_queries
+):
+    client = client_for(reader_ask)
+    # session, reader
+    with django_assert_num_queries(2):
+        response = client.get(ACCOUNT)
+    content = response.content.decode()
+    assert "asker@example.com" in content
+    for name in ["password_change", "account_export", "account_delete"]:
+        assert reverse(f"accounts:{name}") in content
+
+
+# Export
+
+
+def test_export_holds_everything_the_reader_keeps(reader_ask, creator):
+    work = make_work(creator=creator, title="Stars")
+    own = make_work(creator=reader_ask, title="Mine")
+    leave_traces(reader_ask, work, private=True, tags=("rare", "favourites"))
+    ConsentChoice.objects.create(reader=reader_ask, item="rating:mature", choice="show")
+    Reader.objects.filter(pk=reader_ask.pk).update(font_size=130, theme="sepia")
+    reader_ask.refresh_from_db()
+
+    data = export_account(reader=reader_ask)
+
+    assert data["profile"] == {
+        "username": "asker",
+        "email": "asker@example.com",
+        "date_joined": reader_ask.date_joined.isoformat(),
+    }
+    assert data["consent_choices"] == {"rating:mature": "show"}
+    assert data["display_settings"] == {
+        "font_size": 130,
+        "font": "serif",
+        "line_spacing": 1.6,
+        "text_width": 38,
+        "theme": "sepia",
+        "history_enabled": True,
+    }
+    [bookmark] = data["bookmarks"]
+    assert bookmark["work"] == {"id": work.pk, "title": "Stars"}
+    assert bookmark["notes"] == "asker notes"
+    assert bookmark["tags"] == ["favourites", "rare"]
+    assert (bookmark["private"], bookmark["recommend"]) == (True, True)
+    assert bookmark["created_at"] and bookmark["updated_at"]
+    [kudos] = data["kudos"]
+    assert kudos["work"] == {"id": work.pk, "title": "Stars"}
+    [reading] = data["history"]
+    assert reading["work"]["id"] == work.pk
+    assert (reading["chapter"], reading["paragraph"], reading["visits"]) == (2, 7, 3)
+    assert reading["last_read_at"]
+    assert [mark["work"]["id"] for mark in data["marked_for_later"]] == [work.pk]
+    assert data["works"] == [{"id": own.pk, "title": "Mine"}]
+    json.dumps(data)  # plain JSON values only
+
+
+def test_export_never_holds_the_password_or_other_readers_data(reader_ask, other, creator):
+    work = make_work(creator=creator)
+    leave_traces(reader_ask, work)
+    leave_traces(other, work, tags=("others-secret-tag",))
+    make_work(creator=other, title="Not mine")
+
+    text = json.dumps(export_account(reader=reader_ask))
+
+    assert reader_ask.password not in text
+    assert "password" not in text
+    for trace in ["other notes", "others-secret-tag", "Not mine", "other@example.com"]:
+        assert trace not in text
+
+
+def test_export_of_a_new_reader_is_empty_but_complete(reader_ask):
+    data = export_account(reader=reader_ask)
+    assert data["bookmarks"] == data["kudos"] == data["history"] == []
+    assert data["marked_for_later"] == data["works"] == []
+    assert data["consent_choices"] == {}
+
+
+def test_history_of_a_deleted_chapter_exports_without_a_chapter(reader_ask, creator):
+    work = make_work(creator=creator)
+    leave_traces(reader_ask, work)
+    Chapter.objects.filter(work=work, position=2).delete()
+    assert export_account(reader=reader_ask)["history"][0]["chapter"] is None
+
+
+def test_export_download_is_an_attachment_named_for_the_reader(client_for, reader_ask, creator):
+    leave_traces(reader_ask, make_work(creator=creator))
+
+    response = client_for(reader_ask).get(EXPORT)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response["Content-Disposition"] == 'attachment; filename="archive-export-asker.json"'
+    data = json.loads(response.content)
+    assert data["profile"]["username"] == "asker"
+    assert len(data["bookmarks"]) == 1
+
+
+def test_export_filename_survives_a_non_ascii_username(client_for):
+    reader = make_reader("léa")
+    response = client_for(reader).get(EXPORT)
+    assert response.status_code == 200
+    assert "archive-export-l%C3%A9a.json" in response["Content-Disposition"]
+    assert json.loads(response.content)["profile"]["username"] == "léa"
+
+
+def test_export_ignores_any_reader_named_in_the_request(client_for, reader_ask, other, creator):
+    leave_traces(other, make_work(creator=creator))
+    client = client_for(reader_ask)
+    for query in [f"?reader={other.pk}", f"?id={other.pk}", "?username=other"]:
+        data = json.loads(client.get(EXPORT + query).content)
+        assert data["profile"]["username"] == "asker"
+        assert data["bookmarks"] == []
+
+
+def test_export_answers_get_only(client_for, reader_ask):
+    assert client_for(reader_ask).post(EXPORT).status_code == 405
+
+
+def test_export_query_count_does_not_grow_with_the_data(
+    client_for, reader_ask, creator, django_assert_num_queries
+):
+    client = client_for(reader_ask)
+    works = [make_work(creator=creator) for _ in range(4)]
+    leave_traces(reader_ask, works[0])
+    make_work(creator=reader_ask)
+    # session, reader, savepoint, consent choices, bookmarks with works, their tags, kudos
+    # with works, readings with works and chapters, marked for later with works, own works,
+    # release savepoint
+    with django_assert_num_queries(11):
+        client.get(EXPORT)
+    for work in works[1:]:
+        leave_traces(reader_ask, work, tags=("one", "two", "three"))
+        make_work(creator=reader_ask)
+    with django_assert_num_queries(11):
+        data = json.loads(client.get(EXPORT).content)
+    assert len(data["bookmarks"]) == len(data["history"]) == 4
+
+
+# delete_account
+
+
+def test_deleting_removes_the_reader_and_everything_they_kept(reader_ask, other, creator):
+    work = make_work(creator=creator)
+    leave_traces(reader_ask, work)
+    leave_traces(other, work)
+    ConsentChoice.objects.create(reader=reader_ask, item="rating:mature", choice="hide")
+
+    delete_account(reader=reader_ask)
+
+    assert not Reader.objects.filter(username="asker").exists()
+    for model in [Bookmark, Kudos, Reading, MarkedForLater]:
+        assert list(model.objects.values_list("reader__username", flat=True)) == ["other"]
+    assert not ConsentChoice.objects.exclude(reader=other).exists()
+    assert TaggedBookmark.objects.count() == 1
+
+
+def test_deleting_drops_the_counters_of_the_works_the_reader_touched(reader_ask, other, creator):
+    shared = make_work(creator=creator)
+    privately_kept = make_work(creator=creator)
+    leave_traces(reader_ask, shared)
+    leave_traces(other, shared)
+    Kudos.objects.create(work=shared, guest_key="a" * 64)
+    leave_traces(reader_ask, privately_kept, private=True)
+    leave_traces(other, privately_kept)
+    recount(shared)
+
+    delete_account(reader=reader_ask)
+
+    shared.refresh_from_db()
+    privately_kept.refresh_from_db()
+    assert (shared.kudos_count, shared.public_bookmark_count) == (2, 1)
+    assert (privately_kept.kudos_count, privately_kept.public_bookmark_count) == (1, 1)
+
+
+def test_deleting_the_last_traces_brings_the_counters_to_zero(reader_ask, creator):
+    work = make_work(creator=creator)
+    leave_traces(reader_ask, work)
+
+    delete_account(reader=reader_ask)
+
+    work.refresh_from_db()
+    assert (work.kudos_count, work.public_bookmark_count) == (0, 0)
+
+
+def test_the_readers_works_stay_orphaned(creator, other):
+    posted = make_work(creator=creator, title="Posted")
+    draft = make_work(creator=creator, title="Draft", is_posted=False)
+    leave_traces(other, posted)
+
+    delete_account(reader=creator)
+
+    for work in [posted, draft]:
+        work.refresh_from_db()
+        assert work.creator is None
+        assert work.creator_name == ORPHAN_NAME
+        assert work.creator_display == "orphan_account"
+        assert work.chapters.count() == 2
+    assert (posted.kudos_count, posted.public_bookmark_count) == (1, 1)
+    assert Kudos.objects.filter(work=posted, reader=other).exists()
+
+
+def test_bookmark_tags_only_the_reader_used_go_with_them(reader_ask, other, creator):
+    work = make_work(creator=creator)
+    leave_traces(reader_ask, work, tags=("shared", "mine-alone"))
+    leave_traces(other, work, tags=("shared",))
+
+    delete_account(reader=reader_ask)
+
+    assert list(BookmarkTag.objects.values_list("name", flat=True)) == ["shared"]
+
+
+# The delete view
+
+
+def test_delete_page_asks_for_the_password(client_for, reader_ask):
+    response = client_for(reader_ask).get(DELETE)
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert 'type="password"' in content
+    assert "orphan_account" in content
+
+
+def test_deleting_with_the_password_logs_out_and_says_so(client_for, reader_ask, creator):
+    work = make_work(creator=creator)
+    leave_traces(reader_ask, work)
+    client = client_for(reader_ask)
+
+    response = client.post(DELETE, {"password": PASSWORD}, follow=True)
+
+    assert response.redirect_chain == [(reverse("archive:work_list"), 302)]
+    assert "The account asker and everything it kept are deleted." in response.content.decode()
+    assert not Reader.objects.filter(username="asker").exists()
+    assert "_auth_user_id" not in client.session
+    work.refresh_from_db()
+    assert (work.kudos_count, work.public_bookmark_count) == (0, 0)
+
+
+@pytest.mark.parametrize("password", ["", "wrong password", PASSWORD.upper(), "x" * 10_000])
+def test_a_wrong_password_deletes_nothing(client_for, reader_ask, creator, password):
+    leave_traces(reader_ask, make_work(creator=creator))
+
+    response = client_for(reader_ask).post(DELETE, {"password": password})
+
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+    assert Reader.objects.filter(username="asker").exists()
+    assert Bookmark.objects.filter(reader=reader_ask).exists()
+
+
+def test_the_delete_form_with_an_error_is_a_valid_page(client_for, reader_ask):
+    response = client_for(reader_ask).post(DELETE, {"password": "wrong"})
+    assert "That is not your current password." in response.content.decode()
+    assert count_h1(response) == 1
+    assert '<label for="id_password">' in response.content.decode()
+
+
+def test_delete_ignores_any_reader_named_in_the_form(client_for, reader_ask, other):
+    fields = {"reader": other.pk, "id": other.pk, "pk": other.pk, "username": "other"}
+
+    client_for(reader_ask).post(DELETE, {"password": PASSWORD, **fields})
+
+    assert list(Reader.objects.values_list("username", flat=True)) == ["other"]
+
+
+def test_another_readers_password_deletes_nothing(client_for, reader_ask):
+    stranger = make_reader("stranger")
+    stranger.set_password("another password entirely")
+    stranger.save()
+    response = client_for(reader_ask).post(DELETE, {"password": "another password entirely"})
+    assert response.status_code == 200
+    assert Reader.objects.count() == 2
+
+
+def test_delete_needs_the_csrf_token(reader_ask):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(reader_ask)
+    assert client.post(DELETE, {"password": PASSWORD}).status_code == 403
+    assert Reader.objects.filter(username="asker").exists()
+
+
+def test_guests_cannot_delete_anything(client, reader_ask):
+    response = client.post(DELETE, {"password": PASSWORD, "reader": reader_ask.pk})
+    assert response.status_code == 302
+    assert Reader.objects.filter(username="asker").exists()

@@ -1,0 +1,405 @@
+"""The Django admin as staff use it to run the archive: every page answers, searches and
+filters find works, actions hide and post them, and what staff save is sanitised."""
+
+import datetime
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from accounts.models import ConsentChoice
+from archive.bookmarks import save_bookmark
+from archive.kudos import give_kudos, guest_key
+from archive.models import Chapter, Tag, Work
+from archive.reading_history import record_visit
+from archive.vocabulary import ArchiveWarning, StandingChoice, TagKind
+from archive.words import count_words
+from tests.factories import make_reader, make_work
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def superuser():
+    return make_reader("boss", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(client_for, superuser):
+    return client_for(superuser)
+
+
+@pytest.fixture
+def archive_rows(creator, reader_ask):
+    """A row of every kind the admin shows: works, chapters, tags, readers with consent
+    choices, kudos, bookmarks and readings."""
+    ConsentChoice.objects.create(
+        reader=reader_ask, item="rating:mature", choice=StandingChoice.SHOW
+    )
+    lantern = make_work(
+        title="The Lantern",
+        creator=creator,
+        rating="mature",
+        warnings=[ArchiveWarning.GRAPHIC_VIOLENCE],
+        tags=[("Lantern Tales", TagKind.FANDOM), ("Waiting", TagKind.ADDITIONAL)],
+        language="fr",
+    )
+    river = make_work(title="The River")
+    Work.objects.filter(pk=lantern.pk).update(summary="<p>Someone waits all night.</p>")
+    Work.objects.filter(pk=river.pk).update(creator_name="Ash Imported")
+    give_kudos(work=lantern, reader=reader_ask)
+    give_kudos(work=lantern, guest_key=guest_key("192.0.2.1"))
+    save_bookmark(reader=reader_ask, work=lantern, notes="Lovely.", tags=["cozy"])
+    record_visit(reader=reader_ask, work=lantern, chapter=lantern.chapters.first())
+    return lantern, river
+
+
+def admin_url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def test_every_changelist_and_change_page_answers(staff_client, archive_rows):
+    visited_change_pages = set()
+    for model, model_admin in admin.site._registry.items():
+        response = staff_client.get(admin_url(model, "changelist"))
+        assert response.status_code == 200, model
+        obj = model_admin.get_queryset(response.wsgi_request).first()
+        if obj is not None:
+            response = staff_client.get(admin_url(model, "change", obj.pk))
+            assert response.status_code == 200, model
+            visited_change_pages.add(model._meta.label)
+        if model_admin.has_add_permission(response.wsgi_request):
+            assert staff_client.get(admin_url(model, "add")).status_code == 200, model
+    assert {
+        "archive.Work",
+        "archive.Chapter",
+        "archive.Tag",
+        "archive.Kudos",
+        "archive.Bookmark",
+        "archive.Reading",
+        "accounts.Reader",
+    } <= visited_change_pages
+
+
+def test_non_staff_cannot_reach_the_admin(client_for, reader_ask, archive_rows):
+    response = client_for(reader_ask).get(admin_url(Work, "changelist"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+# Finding works
+
+
+def listed_titles(response):
+    return sorted(work.title for work in response.context["cl"].result_list)
+
+
+@pytest.mark.parametrize(
+    ("query", "titles"),
+    [
+        ("lantern", ["The Lantern"]),
+        ("creator", ["The Lantern"]),  # the creator's username
+        ("ash imported", ["The River"]),  # the name of an imported work's creator
+        ("all night", ["The Lantern"]),  # the summary
+        ("nothing like it", []),
+    ],
+)
+def test_work_search(staff_client, archive_rows, query, titles):
+    response = staff_client.get(admin_url(Work, "changelist"), {"q": query})
+
+    assert listed_titles(response) == titles
+
+
+@pytest.mark.parametrize(
+    ("filters", "titles"),
+    [
+        ({"rating__exact": "mature"}, ["The Lantern"]),
+        ({"warnings__warning": ArchiveWarning.NO_WARNINGS}, ["The River"]),
+        ({"language__exact": "fr"}, ["The Lantern"]),
+        ({"is_posted__exact": "0"}, []),
+    ],
+)
+def test_work_filters(staff_client, archive_rows, filters, titles):
+    response = staff_client.get(admin_url(Work, "changelist"), filters)
+
+    assert listed_titles(response) == titles
+
+
+@pytest.mark.parametrize(
+    ("model_name", "query", "count"),
+    [
+        ("kudos", "asker", 1),
+        ("kudos", "lantern", 2),
+        ("bookmark", "asker", 1),
+        ("bookmark", "river", 0),
+        ("reading", "asker", 1),
+        ("reading", "lantern", 1),
+        ("chapter", "river", 2),
+        ("tag", "lantern", 1),
+        ("reader", "asker", 1),
+    ],
+)
+def test_investigation_searches_by_reader_and_work(
+    staff_client, archive_rows, model_name, query, count
+):
+    app = "accounts" if model_name == "reader" else "archive"
+    url = reverse(f"admin:{app}_{model_name}_changelist")
+
+    response = staff_client.get(url, {"q": query})
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == count
+
+
+def test_investigation_pages_are_read_only(staff_client, archive_rows):
+    lantern, _ = archive_rows
+    bookmark = lantern.bookmarks.get()
+    url = reverse("admin:archive_bookmark_change", args=[bookmark.pk])
+
+    response = staff_client.post(url, {"notes": "Changed by staff", "private": "on"})
+
+    assert response.status_code == 403
+    bookmark.refresh_from_db()
+    assert bookmark.notes == "Lovely."
+
+
+# Actions
+
+
+def run_action(client, action, works, **filters):
+    url = admin_url(Work, "changelist")
+    if filters:
+        url += "?" + "&".join(f"{key}={value}" for key, value in filters.items())
+    return client.post(
+        url, {"action": action, "_selected_action": [work.pk for work in works]}, follow=True
+    )
+
+
+def test_hide_action_turns_posted_works_into_drafts(staff_client, archive_rows):
+    lantern, river = archive_rows
+    revisions = {work.pk: work.revision for work in archive_rows}
+
+    response = run_action(staff_client, "hide_works", [lantern, river])
+
+    assert "Hid 2 work(s)" in response.content.decode()
+    for work in archive_rows:
+        work.refresh_from_db()
+        assert work.is_posted is False
+        assert work.revision == revisions[work.pk] + 1
+
+
+def test_hide_action_counts_only_works_it_changed(staff_client, archive_rows):
+    lantern, river = archive_rows
+    Work.objects.filter(pk=river.pk).update(is_posted=False)
+
+    response = run_action(
+        staff_client, "hide_works", [lantern, river], warnings__warning="graphic-violence"
+    )
+
+    assert "Hid 1 work(s)" in response.content.decode()
+    river.refresh_from_db()
+    assert river.revision == 1
+
+
+def test_hidden_work_leaves_the_public_list(staff_client, client_for, archive_rows):
+    lantern, _ = archive_rows
+    run_action(staff_client, "hide_works", [lantern])
+
+    assert client_for(None).get(lantern.get_absolute_url()).status_code == 404
+
+
+def test_post_action_posts_drafts_with_chapters(staff_client, archive_rows, creator):
+    lantern, _ = archive_rows
+    Work.objects.filter(pk=lantern.pk).update(is_posted=False)
+    empty = make_work(title="Empty draft", creator=creator, chapters=0, is_posted=False)
+
+    response = run_action(staff_client, "post_works", [lantern, empty])
+
+    content = response.content.decode()
+    assert "Posted 1 work(s)." in content
+    assert "1 work(s) without chapters stayed drafts." in content
+    lantern.refresh_from_db()
+    empty.refresh_from_db()
+    assert (lantern.is_posted, lantern.revision) == (True, 2)
+    assert (empty.is_posted, empty.revision) == (False, 1)
+
+
+# Saving through the admin
+
+
+def change_form_data(response):
+    """A change page's form and inline formsets as the browser would post them unchanged."""
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    data = {}
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is True:
+                data[form.add_prefix(name)] = "on"
+            elif value is not None and value is not False:
+                is_date = isinstance(value, datetime.date)
+                data[form.add_prefix(name)] = value.isoformat() if is_date else value
+    return data
+
+
+def test_saving_a_chapter_in_the_work_page_sanitises_it_and_recounts(staff_client, archive_rows):
+    lantern, _ = archive_rows
+    url = admin_url(Work, "change", lantern.pk)
+    data = change_form_data(staff_client.get(url))
+    data["chapters-0-body"] = f'<p onclick="steal()">Four brand new words</p>{SCRIPT}'
+    data["summary"] = f"<p>Safe summary</p>{SCRIPT}"
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    chapter = lantern.chapters.get(position=1)
+    assert chapter.body == "<p>Four brand new words</p>"
+    assert chapter.word_count == 4
+    lantern.refresh_from_db()
+    assert lantern.summary == "<p>Safe summary</p>"
+    assert lantern.word_count == 4 + lantern.chapters.get(position=2).word_count
+    assert lantern.revision == 2
+
+
+def test_deleting_a_chapter_in_the_work_page_recounts(staff_client, archive_rows):
+    lantern, _ = archive_rows
+    url = admin_url(Work, "change", lantern.pk)
+    data = change_form_data(staff_client.get(url))
+    data["chapters-1-DELETE"] = "on"
+
+    assert staff_client.post(url, data).status_code == 302
+
+    lantern.refresh_from_db()
+    assert lantern.chapter_count == 1
+    assert lantern.word_count == lantern.chapters.get().word_count
+
+
+def test_saving_a_chapter_page_sanitises_it_and_recounts_the_work(staff_client, archive_rows):
+    lantern, _ = archive_rows
+    chapter = lantern.chapters.get(position=2)
+    url = admin_url(Chapter, "change", chapter.pk)
+    data = change_form_data(staff_client.get(url))
+    data["body"] = f'<p>Two <a href="javascript:steal()">words</a></p>{SCRIPT}<style>p{{}}</style>'
+    data["notes"] = f"<p>Note</p>{SCRIPT}"
+
+    assert staff_client.post(url, data).status_code == 302
+
+    chapter.refresh_from_db()
+    assert "<script" not in chapter.body and "javascript" not in chapter.body
+    assert chapter.body == '<p>Two <a rel="nofollow noopener noreferrer ugc">words</a></p>'
+    assert chapter.notes == "<p>Note</p>"
+    assert chapter.word_count == count_words(chapter.body) == 2
+    lantern.refresh_from_db()
+    assert lantern.word_count == lantern.chapters.get(position=1).word_count + 2
+    assert lantern.revision == 2
+
+
+def test_a_clashing_chapter_position_is_a_form_error_not_a_crash(staff_client, archive_rows):
+    lantern, _ = archive_rows
+    chapter = lantern.chapters.get(position=2)
+    url = admin_url(Chapter, "change", chapter.pk)
+    data = {**change_form_data(staff_client.get(url)), "position": "1"}
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    chapter.refresh_from_db()
+    assert chapter.position == 2
+
+
+def test_deleting_a_chapter_page_recounts_the_work(staff_client, archive_rows):
+    lantern, _ = archive_rows
+    chapter = lantern.chapters.get(position=2)
+
+    staff_client.post(admin_url(Chapter, "delete", chapter.pk), {"post": "yes"})
+
+    lantern.refresh_from_db()
+    assert lantern.chapter_count == 1
+    assert lantern.revision == 2
+
+
+def test_work_tags_are_chosen_from_existing_tags(staff_client, archive_rows):
+    _, river = archive_rows
+    fandom = Tag.objects.get(name="Lantern Tales")
+    url = admin_url(Work, "change", river.pk)
+    data = change_form_data(staff_client.get(url))
+    data["tagged-TOTAL_FORMS"] = "1"
+    data["tagged-0-tag"] = fandom.pk
+
+    assert staff_client.post(url, data).status_code == 302
+
+    assert list(river.tags.all()) == [fandom]
+
+
+# Escaping and query counts
+
+
+def test_user_text_is_escaped_in_the_admin(staff_client, creator):
+    work = make_work(title=SCRIPT, tags=[(f"{SCRIPT} tag", TagKind.ADDITIONAL)])
+    Work.objects.filter(pk=work.pk).update(creator_name=SCRIPT)
+    Chapter.objects.filter(work=work).update(title=SCRIPT)
+    pages = [
+        admin_url(Work, "changelist"),
+        admin_url(Work, "change", work.pk),
+        admin_url(Chapter, "changelist"),
+        admin_url(Tag, "changelist"),
+        admin_url(Tag, "changelist") + "?q=script",
+    ]
+
+    for url in pages:
+        content = staff_client.get(url).content.decode()
+        assert SCRIPT not in content, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content, url
+
+
+def test_work_changelist_has_no_query_per_row(staff_client, creator, django_assert_num_queries):
+    url = admin_url(Work, "changelist")
+    for number in range(3):
+        make_work(creator=creator if number else None, tags=[("Lantern Tales", TagKind.FANDOM)])
+    # The session, the staff member, the number of works matching the filters and of all
+    # works, the page of works with their creators (one join), and the languages for the
+    # language filter.
+    with django_assert_num_queries(6):
+        staff_client.get(url)
+
+    for _ in range(7):
+        make_work(creator=creator)
+    with django_assert_num_queries(6):
+        response = staff_client.get(url)
+    assert len(response.context["cl"].result_list) == 10
+
+
+def test_tag_changelist_counts_works_without_a_query_per_row(
+    staff_client, django_assert_num_queries
+):
+    for number in range(3):
+        make_work(tags=[(f"Tag {number}", TagKind.ADDITIONAL), ("Shared", TagKind.ADDITIONAL)])
+    url = admin_url(Tag, "changelist")
+    # The session, the staff member, the number of tags matching the filters and of all
+    # tags, and the page of tags with their canonical tags and works counted (one query).
+    with django_assert_num_queries(5):
+        response = staff_client.get(url)
+
+    counts = {tag.name: tag.work_count for tag in response.context["cl"].result_list}
+    assert counts == {"Shared": 3, "Tag 0": 1, "Tag 1": 1, "Tag 2": 1}
+
+
+def test_adding_a_tag_the_work_has_is_a_form_error_not_a_crash(staff_client, archive_rows):
+    lantern, _ = archive_rows
+    fandom = Tag.objects.get(name="Lantern Tales")
+    url = admin_url(Work, "change", lantern.pk)
+    data = change_form_data(staff_client.get(url))
+    data["tagged-TOTAL_FORMS"] = "3"
+    data["tagged-2-tag"] = fandom.pk
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Please correct the duplicate data for tag" in response.content.decode()
+    assert lantern.tags.count() == 2

@@ -1,0 +1,86 @@
+"""Full-text search: PostgreSQL's ranked search, SQLite's fallback, one interface."""
+
+import pytest
+from django.urls import reverse
+
+from archive.models import Chapter
+from archive.vocabulary import TagKind
+from tests.factories import make_work
+
+pytestmark = pytest.mark.django_db
+SEARCH = reverse("archive:search")
+
+
+def found(client, query, **extra):
+    response = client.get(SEARCH, {"q": query, **extra})
+    assert response.status_code == 200
+    return response, set(response.context["page"].paginator.object_list)
+
+
+def with_text(work, text):
+    Chapter.objects.filter(work=work, position=1).update(body=f"<p>{text}</p>")
+    from archive import search
+
+    search.update_search_documents([work.pk])
+    return work
+
+
+@pytest.fixture
+def works(db):
+    return {
+        "title": make_work(title="Lanterns over the harbour"),
+        "tag": make_work(tags=[("Lighthouse Keepers", TagKind.ADDITIONAL)]),
+        "text": with_text(make_work(), "The cartographer unrolled the chart slowly."),
+        "gated": with_text(
+            make_work(rating="explicit", warnings=["graphic-violence"]),
+            "A cartographer bled quietly in the snow.",
+        ),
+    }
+
+
+def test_search_finds_titles_tags_and_chapter_text(client, works):
+    assert found(client, "lanterns")[1] == {works["title"]}
+    assert found(client, "lighthouse")[1] == {works["tag"]}
+    assert found(client, "cartographer")[1] == {works["text"], works["gated"]}
+
+
+def test_excluded_words_are_left_out(client, works):
+    assert found(client, "cartographer -snow")[1] == {works["text"]}
+
+
+def test_snippets_quote_text_only_from_works_the_reader_agreed_to(client, works):
+    response, _ = found(client, "cartographer")
+    content = response.content.decode()
+    assert "<mark>cartographer</mark> unrolled" in content
+    assert "bled quietly" not in content
+
+
+def test_after_consent_the_snippet_may_quote_the_text(client, works):
+    gated = works["gated"]
+    client.post(reverse("archive:consent", args=[gated.pk]), {"items": gated.consent_items()})
+    response, _ = found(client, "cartographer")
+    assert "bled quietly" in response.content.decode()
+
+
+def test_search_combines_with_filters(client, works):
+    _, results = found(client, "cartographer", exclude_rating="explicit")
+    assert results == {works["text"]}
+
+
+def test_the_search_page_without_a_query_shows_only_the_form(client, works):
+    response = client.get(SEARCH)
+    assert response.status_code == 200
+    assert "work-list" not in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["'", '"unclosed', "a & b | !c", "-", "))", "ñandú", "x" * 199])
+def test_odd_queries_never_fail(client, works, query):
+    response = client.get(SEARCH, {"q": query})
+    assert response.status_code == 200
+
+
+def test_search_query_count(client, works, django_assert_num_queries):
+    # count, works, their tags, their warnings, snippets' chapters,
+    # facets: ratings, categories, warnings, tags
+    with django_assert_num_queries(9):
+        client.get(SEARCH, {"q": "cartographer"})

@@ -1,0 +1,213 @@
+"""axe-core finds no serious or critical problem on the pages a reader uses, in light and dark
+themes; and a gated work can be read from the index to its last chapter by keyboard alone."""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from archive import bookmarks, kudos, reading_history
+from archive.models import Tag
+from archive.vocabulary import TagKind
+from tests.factories import PASSWORD, body_marker, make_reader, make_work
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+FAILING_IMPACTS = {"serious", "critical"}
+# Only colours change between themes, so the other themes run just the rules about colour;
+# the light theme runs every rule.
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+
+# Each theme as a reader gets it: from the system's colour scheme, or chosen on the display
+# settings page (which sets <html data-theme>, overriding the system).
+THEMES = {
+    "light": {"color_scheme": "light", "chosen": None},
+    "system dark": {"color_scheme": "dark", "chosen": None},
+    "chosen dark": {"color_scheme": "light", "chosen": "dark"},
+    "chosen sepia": {"color_scheme": "dark", "chosen": "sepia"},
+}
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    if not AXE.exists():
+        why = "npm is not installed" if shutil.which("npm") is None else "run `make test` once"
+        reason = f"axe-core is not in node_modules ({why}; `npm ci` installs it)"
+        if os.environ.get("REQUIRE_BROWSER_TESTS"):
+            pytest.fail(f"REQUIRE_BROWSER_TESTS is set but {reason}")
+        pytest.skip(reason)
+    return AXE
+
+
+@pytest.fixture
+def archive(transactional_db):
+    """A reader with one bookmark and one work in their history, and works to filter."""
+    fluff = ("Fluff", TagKind.ADDITIONAL)
+    fandom = ("Harbour Tales", TagKind.FANDOM)
+    quiet = make_work(title="Quiet Harbour", chapters=3, tags=[fandom, fluff])
+    gated = make_work(
+        title="Storm Season",
+        rating="mature",
+        warnings=["major-character-death"],
+        chapters=3,
+        tags=[fandom, ("Angst", TagKind.ADDITIONAL)],
+    )
+    make_work(title="Harbour Lights", tags=[fandom, fluff, ("Found Family", TagKind.ADDITIONAL)])
+    reader = make_reader("lantern")
+    bookmarks.save_bookmark(
+        reader=reader, work=quiet, notes="Read it on a rainy day.", tags=["comfort"]
+    )
+    reading_history.record_visit(reader=reader, work=quiet, chapter=quiet.chapters.first())
+    kudos.give_kudos(work=quiet, reader=make_reader("giver"))
+    return {"reader": reader, "quiet": quiet, "gated": gated}
+
+
+def reader_pages(archive):
+    """(name, url, a selector that must be on the page, so we test the page we meant to)."""
+    quiet, gated = archive["quiet"], archive["gated"]
+    return [
+        ("works index", reverse("archive:work_list"), "article.blurb"),
+        ("index with filters", reverse("archive:work_list") + "?tag=Fluff", "table.facet-table"),
+        ("work", quiet.get_absolute_url(), ".userstuff"),
+        ("chapter", reverse("archive:chapter_detail", args=[quiet.pk, 2]), ".userstuff"),
+        ("interstitial", gated.get_absolute_url(), "ul.consent-items"),
+        ("preferences", reverse("accounts:preferences"), "form"),
+        ("display settings", reverse("accounts:display"), ".display-preview"),
+        ("bookmarks", reverse("archive:my_bookmarks"), "article.blurb"),
+        ("history", reverse("archive:history"), "article.blurb"),
+        ("search results", reverse("archive:search") + "?q=harbour", "article.blurb"),
+        ("tag page", Tag.objects.get(name="Fluff").get_absolute_url(), "article.blurb"),
+    ]
+
+
+def log_in(page, reader):
+    page.goto(reverse("accounts:login"))
+    page.get_by_label("Username").fill(reader.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name=re.compile("Log out"))).to_be_visible()
+
+
+def choose_theme(page, theme):
+    page.goto(reverse("accounts:display"))
+    page.get_by_label("Colours").select_option(theme)
+    page.get_by_role("button", name="Save display settings").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", theme)
+
+
+def serious_violations(page, axe_script, *, rules=None):
+    """axe's serious and critical findings on the page as it is now (all rules, or `rules`)."""
+    page.add_script_tag(path=str(axe_script))
+    options = {"runOnly": {"type": "rule", "values": rules}} if rules else {}
+    violations = page.evaluate(
+        "async options => (await axe.run(document, options)).violations", options
+    )
+    return [v for v in violations if v["impact"] in FAILING_IMPACTS]
+
+
+def describe(name, violation):
+    nodes = "\n".join(
+        f"      {' '.join(node['target'])}: {node['failureSummary'].splitlines()[-1].strip()}"
+        for node in violation["nodes"][:5]
+    )
+    return f"  {name}: {violation['id']} ({violation['impact']}) {violation['help']}\n{nodes}"
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_reader_pages_have_no_serious_accessibility_violations(
+    chromium, live_server, archive, axe_script, theme
+):
+    # axe is injected as an inline script, which the site's Content-Security-Policy (scripts
+    # from its own files only) rightly refuses; bypass_csp lets the test's own script run
+    # without loosening the policy that readers get.
+    context = chromium.new_context(
+        base_url=live_server.url,
+        bypass_csp=True,
+        color_scheme=THEMES[theme]["color_scheme"],
+        # Colours are measured at rest, not halfway through a hover transition.
+        reduced_motion="reduce",
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    log_in(page, archive["reader"])
+    if THEMES[theme]["chosen"]:
+        choose_theme(page, THEMES[theme]["chosen"])
+
+    rules = None if theme == "light" else COLOUR_RULES
+    found = []
+    for name, url, landmark in reader_pages(archive):
+        page.goto(url)
+        expect(page.locator(landmark).first).to_be_attached()
+        found.extend(describe(name, v) for v in serious_violations(page, axe_script, rules=rules))
+    context.close()
+    assert not found, f"axe-core in the {theme} theme:\n" + "\n".join(found)
+
+
+def test_guest_pages_have_no_serious_accessibility_violations(
+    chromium, live_server, archive, axe_script
+):
+    context = chromium.new_context(base_url=live_server.url, bypass_csp=True)
+    page = context.new_page()
+    found = []
+    for name, url in [
+        ("interstitial for a guest", archive["gated"].get_absolute_url()),
+        ("log in", reverse("accounts:login")),
+        ("sign up", reverse("accounts:signup")),
+    ]:
+        page.goto(url)
+        found.extend(describe(name, v) for v in serious_violations(page, axe_script))
+    context.close()
+    assert not found, "axe-core:\n" + "\n".join(found)
+
+
+def test_the_check_fails_on_a_page_with_a_serious_violation(chromium, axe_script):
+    """Guards against a silent pass: axe must load and report what it finds."""
+    page = chromium.new_page()
+    page.set_content(
+        '<html lang="en"><title>t</title><main><h1>t</h1><input type="text">'
+        '<p style="color:#777;background:#888">faint</p></main></html>'
+    )
+    found = {v["id"] for v in serious_violations(page, axe_script)}
+    assert {"label", "color-contrast"} <= found
+    colour_only = {v["id"] for v in serious_violations(page, axe_script, rules=COLOUR_RULES)}
+    assert colour_only == {"color-contrast"}
+    page.close()
+
+
+def tab_to(page, name, *, limit=80):
+    """Press Tab until the focused link or button is the one called `name` (never clicks)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return e ? (e.innerText || e.value || '').trim() : ''; }"
+        )
+        if focused == name:
+            # The keyboard user must see where they are.
+            outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+            assert outline != "none", f"{name!r} has focus but no visible focus ring"
+            return
+    raise AssertionError(f"{limit} presses of Tab never reached {name!r}")
+
+
+def test_a_gated_work_is_read_from_the_index_to_its_last_chapter_by_keyboard(page, archive):
+    gated = archive["gated"]
+    page.goto(reverse("archive:work_list"))
+
+    tab_to(page, gated.title)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Before you read")
+
+    tab_to(page, "Show me this work")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(body_marker(gated.pk, 1))).to_be_visible()
+
+    for position in range(2, gated.chapter_count + 1):
+        tab_to(page, "Next chapter →")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(rf"/works/{gated.pk}/chapters/{position}/$"))
+        expect(page.get_by_text(body_marker(gated.pk, position))).to_be_visible()
+    expect(page.get_by_role("link", name="Next chapter →")).to_have_count(0)

@@ -1,0 +1,85 @@
+"""Personas shared by the whole suite."""
+
+import pytest
+from django.test import override_settings
+
+from archive.models import Work
+from archive.vocabulary import StandingChoice
+from tests.factories import make_reader
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_without_collectstatic():
+    """Serve static files from the source folders, as `make run` does, so tests need no
+    collectstatic run."""
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages, STATIC_ROOT=None, WHITENOISE_USE_FINDERS=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters and cached downloads live in the cache; each test starts clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Real hashing is slow on purpose; tests make many readers and do not need it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def reader_ask(db):
+    """A reader who kept the default: ask each time."""
+    return make_reader("asker")
+
+
+@pytest.fixture
+def reader_show(db):
+    """A reader who chose to see everything without being asked."""
+    return make_reader("shower", choice=StandingChoice.SHOW)
+
+
+@pytest.fixture
+def reader_hide(db):
+    """A reader who hides every rating and warning that needs consent."""
+    return make_reader("hider", choice=StandingChoice.HIDE)
+
+
+@pytest.fixture
+def creator(db):
+    return make_reader("creator")
+
+
+@pytest.fixture
+def staff(db):
+    return make_reader("staffer", is_staff=True)
+
+
+@pytest.fixture
+def client_for(client):
+    """The test client, logged in as a persona (or logged out, for None: a guest)."""
+
+    def login(reader):
+        if reader is None:
+            client.logout()
+        else:
+            client.force_login(reader)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def seeded(db):
+    """The archive as `make run` starts it: the five seed works from the fixture."""
+    from django.core.management import call_command
+
+    call_command("load_seed_works", verbosity=0)
+    return list(Work.objects.order_by("pk"))

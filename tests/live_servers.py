@@ -1,0 +1,232 @@
+"""Real app servers for the tests that need more than the test client (faults, scale-out):
+gunicorn processes on loopback against a PostgreSQL database of the test's own, and a small
+browser that keeps its cookies whichever server answers.
+
+They run in the PostgreSQL pass of the suite. Where PostgreSQL or Redis cannot be reached they
+skip, unless REQUIRE_SCALE_OUT_TESTS is set (as in CI), where that is a failure.
+"""
+
+import http.cookiejar
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import dj_database_url
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SECRET_KEY = "live-server-tests-only-" + "k" * 40
+TIMEOUT = 10
+
+
+def skip_or_fail(reason):
+    if os.environ.get("REQUIRE_SCALE_OUT_TESTS"):
+        pytest.fail(f"{reason} (REQUIRE_SCALE_OUT_TESTS is set)")
+    pytest.skip(reason)
+
+
+def postgres_url():
+    """The PostgreSQL server the suite runs against, or a skip on the SQLite pass."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("runs in the PostgreSQL pass of the suite (DATABASE_URL=postgres://…)")
+    return url
+
+
+def admin_connection(url):
+    """An autocommit connection to the server's maintenance database."""
+    import psycopg
+
+    config = dj_database_url.parse(url)
+    try:
+        return psycopg.connect(
+            dbname="postgres",
+            host=config["HOST"] or None,
+            port=config["PORT"] or None,
+            user=config["USER"] or None,
+            password=config["PASSWORD"] or None,
+            autocommit=True,
+            connect_timeout=5,
+        )
+    except psycopg.OperationalError as error:
+        skip_or_fail(f"PostgreSQL is unreachable: {error}")
+
+
+class LiveDatabase:
+    """A migrated database of its own on the suite's PostgreSQL server, dropped at the end."""
+
+    def __init__(self, url, purpose):
+        self.admin = admin_connection(url)
+        self.name = f"archive_{purpose}_{uuid.uuid4().hex[:8]}"
+        self.url = url.rsplit("/", 1)[0] + "/" + self.name
+        self.admin.execute(f'CREATE DATABASE "{self.name}"')
+        self.manage("migrate", "--noinput", "--verbosity", "0")
+
+    def env(self, **extra):
+        """The environment of a server or command using this database."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO"))}
+        env.update(
+            DJANGO_SETTINGS_MODULE="tests.server_settings",
+            DATABASE_URL=self.url,
+            SECRET_KEY=SECRET_KEY,
+            DEBUG="false",
+            SECURE_COOKIES="false",
+        )
+        env.pop("REDIS_URL", None)
+        env.update(extra)
+        return env
+
+    def manage(self, *args, **env):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=BASE_DIR,
+            env=self.env(**env),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    def run(self, code):
+        """Run Python in Django against this database; what it prints last is read as JSON."""
+        return json.loads(self.manage("shell", "-c", code).strip().splitlines()[-1])
+
+    def sql(self, statement, params=()):
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            return connection.execute(statement, params).fetchall()
+
+    def refuse_connections(self):
+        """What a PostgreSQL outage looks like to the app, without stopping the shared server:
+        every connection to this database is cut, and new ones are refused."""
+        self.admin.execute(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS false')
+        self.cut_connections()
+
+    def accept_connections(self):
+        self.admin.execute(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true')
+
+    def cut_connections(self):
+        """Terminate the app servers' connections, as a PostgreSQL restart does."""
+        self.admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [self.name],
+        )
+
+    def drop(self):
+        self.accept_connections()
+        self.admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self.admin.close()
+
+
+class Server:
+    """One gunicorn process on a free loopback port."""
+
+    def __init__(self, env, log_path, *, workers=1):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        command = [sys.executable, "-m", "gunicorn", "config.wsgi"]
+        command += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(workers)]
+        command += ["--access-logfile", "/dev/null", "--error-logfile", "-"]
+        with open(log_path, "w") as log:
+            self.process = subprocess.Popen(
+                command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        self._wait_until_up()
+
+    def _wait_until_up(self):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.log()
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError(f"gunicorn did not listen within 60 s\n{self.log()}")
+
+    def log(self):
+        return Path(self.log_path).read_text(errors="replace")
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Answer:
+    status: int
+    text: str
+    headers: dict
+    seconds: float
+
+    def json(self):
+        return json.loads(self.text)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the redirect itself is the answer to check
+
+
+class Browser:
+    """A person's browser: one cookie jar, whichever server it talks to (cookies do not
+    depend on the port), a CSRF token on every form, and redirects not followed."""
+
+    def __init__(self):
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirects()
+        )
+
+    def get(self, url, headers=None):
+        return self._send(urllib.request.Request(url, headers=headers or {}))
+
+    def post(self, url, data=(), headers=None):
+        pairs = list(data.items()) if isinstance(data, dict) else list(data)
+        pairs.append(("csrfmiddlewaretoken", self.cookie("csrftoken")))
+        request = urllib.request.Request(
+            url, data=urlencode(pairs).encode(), headers=headers or {}, method="POST"
+        )
+        return self._send(request)
+
+    def login(self, server, username, password):
+        self.get(server.url + "/login/")
+        answer = self.post(server.url + "/login/", {"username": username, "password": password})
+        assert answer.status == 302, answer.text
+        return answer
+
+    def cookie(self, name):
+        return next((c.value for c in self.cookies if c.name == name), "")
+
+    def _send(self, request):
+        started = time.monotonic()
+        try:
+            with self.opener.open(request, timeout=TIMEOUT) as response:
+                status, body, headers = response.status, response.read(), response.headers
+        except urllib.error.HTTPError as error:
+            status, body, headers = error.code, error.read(), error.headers
+        text = body.decode("utf-8", errors="replace")
+        return Answer(status, text, dict(headers), time.monotonic() - started)
