@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -43,9 +44,22 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium, live_server):
+def page(chromium, live_server, transactional_db):
+    # Asking for transactional_db here tears the page down before the test's data is
+    # flushed, so no request from it can reach the live server during the flush.
     context = chromium.new_context(base_url=live_server.url)
     context.set_default_timeout(10_000)
+    in_flight = set()
+    context.on("request", lambda request: in_flight.add(request))
+    context.on("requestfinished", lambda request: in_flight.discard(request))
+    context.on("requestfailed", lambda request: in_flight.discard(request))
     page = context.new_page()
     yield page
+    # Leaving a chapter sends the reader's last place (reading.js); let that request and
+    # any other one finish before the data under the live server goes away.
+    page.goto("about:blank")
+    deadline = time.monotonic() + 5
+    page.wait_for_timeout(100)
+    while in_flight and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
     context.close()
