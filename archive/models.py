@@ -67,15 +67,24 @@ def _works_tagged_with(tags):
 
 class WorkQuerySet(models.QuerySet):
     def posted(self):
-        return self.filter(is_posted=True)
+        """Works every reader may find: posted, and not hidden by staff."""
+        return self.filter(is_posted=True, hidden_by_staff=False)
 
     def visible_to(self, user):
         """Posted works, plus a signed-in creator's own drafts; staff see everything."""
         if user.is_authenticated and user.is_staff:
             return self
-        if user.is_authenticated:
-            return self.filter(Q(is_posted=True) | Q(creator=user))
-        return self.posted()
+        return self.posted_or_drafts_of(user)
+
+    def posted_or_drafts_of(self, user):
+        """Posted works and this reader's own drafts, whoever they are (staff included).
+
+        A work hidden by staff is left out for its creator too: they find it only in
+        "My works", where they are told why.
+        """
+        if not user.is_authenticated:
+            return self.posted()
+        return self.filter(Q(is_posted=True) | Q(creator=user), hidden_by_staff=False)
 
     def hiding(self, items):
         """Leave out works needing any of these consent items (a reader's "hide" choices)."""
@@ -151,6 +160,22 @@ class Work(models.Model):
     kudos_count = models.PositiveIntegerField(default=0, editable=False)
     public_bookmark_count = models.PositiveIntegerField(default=0, editable=False)
     is_posted = models.BooleanField(default=True)
+    # Staff hide a work in the admin; it then leaves every list, feed, catalog and search,
+    # and its creator cannot post it again. Kept apart from is_posted so that unhiding
+    # gives the work back as it was (posted or draft).
+    hidden_by_staff = models.BooleanField(default=False, editable=False)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True, editable=False)
+    hidden_reason = models.CharField(
+        max_length=500, blank=True, help_text="Why staff hid the work; its creator sees this."
+    )
     # Bumped by every change to the work or its chapters; downloads are cached per revision.
     revision = models.PositiveIntegerField(default=1, editable=False)
 
@@ -174,6 +199,10 @@ class Work(models.Model):
             models.CheckConstraint(
                 condition=Q(updated__gte=models.F("published")),
                 name="work_updated_not_before_published",
+            ),
+            models.CheckConstraint(
+                condition=Q(hidden_by_staff=False) | Q(hidden_at__isnull=False),
+                name="work_hidden_has_a_time",
             ),
         ]
         indexes = [
