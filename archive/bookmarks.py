@@ -1,9 +1,14 @@
 """Bookmarks and "mark for later", keeping each work's public bookmark count in step."""
 
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+import hashlib
 
-from archive.models import Bookmark, Kudos, MarkedForLater, Work
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils.text import slugify
+
+from archive.models import Bookmark, BookmarkTag, Kudos, MarkedForLater, Work
+
+SLUG_LENGTH = BookmarkTag._meta.get_field("slug").max_length
 
 
 def save_bookmark(*, reader, work, notes="", tags=(), private=False, recommend=False):
@@ -20,7 +25,7 @@ def save_bookmark(*, reader, work, notes="", tags=(), private=False, recommend=F
             for name, value in fields.items():
                 setattr(bookmark, name, value)
             bookmark.save()
-        bookmark.tags.set(list(tags))
+        bookmark.tags.set(_tags_named(list(tags)))
         _count_public(work.pk, int(not private) - int(was_counted))
     return bookmark
 
@@ -57,6 +62,29 @@ def reader_state(*, reader, work):
         )
         .get()
     )
+
+
+def _tags_named(names):
+    """The bookmark tags with these names; the missing ones are made here, not by taggit."""
+    found = {tag.name: tag for tag in BookmarkTag.objects.filter(name__in=names)}
+    return [found.get(name) or _new_tag(name) for name in dict.fromkeys(names)]
+
+
+def _new_tag(name):
+    # taggit's own slug is empty for "🙂" or "!!!" (which "my bookmarks" would take for "any
+    # tag"), and its "_1" for a second name with the same slug can overflow the column.
+    base = slugify(name, allow_unicode=True)[:SLUG_LENGTH] or "tag"
+    digest = hashlib.blake2s(name.encode(), digest_size=4).hexdigest()
+    for slug in (base, f"{base[: SLUG_LENGTH - len(digest) - 1]}-{digest}"):
+        try:
+            with transaction.atomic():
+                return BookmarkTag.objects.create(name=name, slug=slug)
+        except IntegrityError:
+            # Another reader made this very tag a moment ago, or the slug is taken.
+            made = BookmarkTag.objects.filter(name=name).first()
+            if made:
+                return made
+    raise IntegrityError(f"No free slug for the bookmark tag {name!r}.")
 
 
 def _count_public(work_id, change):

@@ -27,7 +27,9 @@ def my_bookmarks(request):
     )
     form = BookmarkFilterForm(request.GET, tags=tags)
     form.is_valid()  # an unknown tag or sort shows its error and the unfiltered list
-    tag = next((t for t in tags if t.slug == form.cleaned_data.get("tag")), None)
+    chosen = form.cleaned_data.get("tag")
+    # "Any tag" is "": only a chosen tag filters, even if an old tag's slug is empty too.
+    tag = next((t for t in tags if t.slug == chosen), None) if chosen else None
     if tag:
         mine = mine.filter(tags=tag)
     page = _page(request, _with_blurbs(mine).order_by(*form.ordering()))
