@@ -6,7 +6,7 @@ from django.db.models import Count, F
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 
-from archive import search, tags
+from archive import posting, search, tags
 from archive.counters import refresh_work_counts
 from archive.models import (
     Bookmark,
@@ -87,26 +87,62 @@ class TaggedWorkInline(admin.TabularInline):
     verbose_name_plural = "tags"
 
 
-@admin.action(description="Hide selected works (make them drafts again)")
+class HideReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=Work._meta.get_field("hidden_reason").max_length,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown to the creators in “My works”.",
+    )
+
+
+@admin.action(description="Hide selected works (from everyone but their creators and staff)")
 def hide_works(modeladmin, request, queryset):
-    hidden = Work.objects.filter(pk__in=queryset.values("pk"), is_posted=True).update(
-        is_posted=False, revision=F("revision") + 1
-    )
+    """Ask why, then hide: creators see the reason, and cannot post the works again."""
+    form = HideReasonForm(request.POST if "apply" in request.POST else None)
+    if not form.is_valid():
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Hide works",
+            "works": queryset.select_related("creator"),
+            "form": form,
+            "action": request.POST.get("action"),
+            "opts": modeladmin.model._meta,
+        }
+        return TemplateResponse(request, "admin/archive/work/hide_reason.html", context)
+    works = list(queryset.filter(hidden_by_staff=False))
+    for work in works:
+        posting.hide_work(work=work, by=request.user, reason=form.cleaned_data["reason"])
     modeladmin.message_user(
-        request, f"Hid {hidden} work(s): only their creators and staff can see them now."
+        request,
+        f"Hid {len(works)} work(s): nobody but their creators and staff can find them now.",
     )
+    return None
+
+
+@admin.action(description="Unhide selected works (give them back as they were)")
+def unhide_works(modeladmin, request, queryset):
+    works = list(queryset.filter(hidden_by_staff=True))
+    for work in works:
+        posting.unhide_work(work=work)
+    modeladmin.message_user(request, f"Unhid {len(works)} work(s).")
 
 
 @admin.action(description="Post selected works")
 def post_works(modeladmin, request, queryset):
-    drafts = Work.objects.filter(pk__in=queryset.values("pk"), is_posted=False)
-    # A work with no chapters has nothing to read; posting it would show an empty page.
-    posted = drafts.filter(chapter_count__gt=0).update(is_posted=True, revision=F("revision") + 1)
+    """Post each draft as its creator's button does: dates, revision and search follow."""
+    posted, refused = 0, {}
+    for work in queryset.filter(is_posted=False):
+        try:
+            posting.post_work(work=work)
+        except posting.PostingRefused as refusal:
+            refused.setdefault(str(refusal), []).append(work.title)
+        else:
+            posted += 1
     modeladmin.message_user(request, f"Posted {posted} work(s).")
-    empty = drafts.filter(chapter_count=0).count()
-    if empty:
+    for reason, titles in refused.items():
         modeladmin.message_user(
-            request, f"{empty} work(s) without chapters stayed drafts.", messages.WARNING
+            request, f"Not posted: {', '.join(titles)}. {reason}", messages.WARNING
         )
 
 
@@ -118,11 +154,20 @@ class WorkAdmin(admin.ModelAdmin):
         "rating",
         "category",
         "is_posted",
+        "hidden_by_staff",
         "chapter_count",
         "word_count",
         "updated",
     ]
-    list_filter = ["rating", "category", "complete", "is_posted", "language", "warnings__warning"]
+    list_filter = [
+        "rating",
+        "category",
+        "complete",
+        "is_posted",
+        "hidden_by_staff",
+        "language",
+        "warnings__warning",
+    ]
     search_fields = ["title", "creator_name", "creator__username", "summary"]
     list_select_related = ["creator"]
     autocomplete_fields = ["creator"]
@@ -134,9 +179,13 @@ class WorkAdmin(admin.ModelAdmin):
         "public_bookmark_count",
         "hits",
         "revision",
+        # Changed only by the hide and unhide actions, which record who and when.
+        "hidden_by_staff",
+        "hidden_by",
+        "hidden_at",
     ]
     inlines = [WorkWarningInline, TaggedWorkInline, ChapterInline]
-    actions = [hide_works, post_works]
+    actions = [hide_works, unhide_works, post_works]
 
     @admin.display(description="Creator", ordering="creator__username")
     def creator_display(self, work):
@@ -162,8 +211,9 @@ class WorkAdmin(admin.ModelAdmin):
 @admin.register(Chapter)
 class ChapterAdmin(admin.ModelAdmin):
     list_display = ["work", "position", "title", "word_count", "published"]
+    list_filter = ["work__rating", "work__is_posted", "work__hidden_by_staff", "published"]
     list_select_related = ["work"]
-    search_fields = ["title", "work__title"]
+    search_fields = ["title", "work__title", "work__creator__username", "work__creator_name"]
     autocomplete_fields = ["work"]
     fields = [
         "work",

@@ -32,6 +32,10 @@ WORK_FIELDS = (
 )
 LAST_CHAPTER = "A posted work keeps at least one chapter; delete the whole work instead."
 NO_CHAPTERS = "Add a chapter first: a work needs at least one chapter to be posted."
+HIDDEN_BY_STAFF = (
+    "The archive's staff hid this work, so it cannot be posted. "
+    "Only they can unhide it; ask them if you think it should be back."
+)
 # Text without any of these is taken as plain text (perhaps with <em> and the like), and
 # its blank lines become paragraphs.
 _BLOCK_TAG = re.compile(r"<\s*/?\s*(?:p|br|h[1-6]|ul|ol|li|blockquote|hr|div|pre|table)\b", re.I)
@@ -146,6 +150,8 @@ def unique_names(names):
 def post_work(*, work):
     """Post a draft: from today it is published and every reader can find it."""
     work = _locked(work)
+    if work.hidden_by_staff:
+        raise PostingRefused(HIDDEN_BY_STAFF)
     if work.is_posted:
         return work
     if not work.chapters.exists():
@@ -154,6 +160,33 @@ def post_work(*, work):
     work.chapters.update(published=today)
     work.is_posted, work.published, work.updated = True, today, today
     _save(work, ["is_posted", "published", "updated"])
+    return work
+
+
+@transaction.atomic
+def hide_work(*, work, by, reason=""):
+    """Hide a work from everyone but its creator (in "My works") and staff.
+
+    Whether it was posted is kept, so unhiding gives it back as it was. A work hidden
+    already keeps who hid it, when and why.
+    """
+    work = _locked(work)
+    if work.hidden_by_staff:
+        return work
+    work.hidden_by_staff, work.hidden_by, work.hidden_at = True, by, timezone.now()
+    work.hidden_reason = reason
+    _save(work, ["hidden_by_staff", "hidden_by", "hidden_at", "hidden_reason"])
+    return work
+
+
+@transaction.atomic
+def unhide_work(*, work):
+    """Give a hidden work back: posted again if it was posted, else its creator's draft."""
+    work = _locked(work)
+    if not work.hidden_by_staff:
+        return work
+    work.hidden_by_staff, work.hidden_by, work.hidden_at, work.hidden_reason = False, None, None, ""
+    _save(work, ["hidden_by_staff", "hidden_by", "hidden_at", "hidden_reason"])
     return work
 
 

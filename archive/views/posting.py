@@ -107,6 +107,9 @@ def post_work(request, work_id):
         work = posting.post_work(work=work)
     except posting.PostingRefused as refusal:
         messages.error(request, str(refusal))
+        if work.hidden_by_staff and not request.user.is_staff:
+            # Its page is gone for its creator too; "My works" says why.
+            return redirect("archive:my_works")
     else:
         messages.success(request, f"“{work.title}” is posted: every reader can find it now.")
     return redirect(work)

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import ConsentChoice
 from archive.bookmarks import save_bookmark
@@ -169,46 +170,79 @@ def test_investigation_pages_are_read_only(staff_client, archive_rows):
 # Actions
 
 
-def run_action(client, action, works, **filters):
+def run_action(client, action, works, *, extra=None, **filters):
     url = admin_url(Work, "changelist")
     if filters:
         url += "?" + "&".join(f"{key}={value}" for key, value in filters.items())
-    return client.post(
-        url, {"action": action, "_selected_action": [work.pk for work in works]}, follow=True
+    data = {"action": action, "_selected_action": [work.pk for work in works], **(extra or {})}
+    return client.post(url, data, follow=True)
+
+
+def hide(client, works, reason="", **filters):
+    """The hide action as staff run it: the action, then its page asking why."""
+    return run_action(
+        client, "hide_works", works, extra={"apply": "Hide", "reason": reason}, **filters
     )
 
 
-def test_hide_action_turns_posted_works_into_drafts(staff_client, archive_rows):
+def test_hide_action_asks_why_before_hiding(staff_client, archive_rows):
+    lantern, _ = archive_rows
+
+    response = run_action(staff_client, "hide_works", [lantern])
+
+    assert "Hide works" in response.content.decode()
+    lantern.refresh_from_db()
+    assert lantern.hidden_by_staff is False
+
+
+def test_hide_action_hides_works_and_records_who_when_and_why(
+    staff_client, superuser, archive_rows
+):
     lantern, river = archive_rows
     revisions = {work.pk: work.revision for work in archive_rows}
 
-    response = run_action(staff_client, "hide_works", [lantern, river])
+    response = hide(staff_client, [lantern, river], reason="Reported as copied.")
 
     assert "Hid 2 work(s)" in response.content.decode()
     for work in archive_rows:
         work.refresh_from_db()
-        assert work.is_posted is False
+        assert (work.hidden_by_staff, work.is_posted) == (True, True)
+        assert (work.hidden_by, work.hidden_reason) == (superuser, "Reported as copied.")
+        assert work.hidden_at is not None
         assert work.revision == revisions[work.pk] + 1
 
 
 def test_hide_action_counts_only_works_it_changed(staff_client, archive_rows):
     lantern, river = archive_rows
-    Work.objects.filter(pk=river.pk).update(is_posted=False)
+    hide(staff_client, [river])
 
-    response = run_action(
-        staff_client, "hide_works", [lantern, river], warnings__warning="graphic-violence"
-    )
+    response = hide(staff_client, [lantern, river], warnings__warning="graphic-violence")
 
     assert "Hid 1 work(s)" in response.content.decode()
     river.refresh_from_db()
-    assert river.revision == 1
+    assert river.revision == 2
 
 
 def test_hidden_work_leaves_the_public_list(staff_client, client_for, archive_rows):
     lantern, _ = archive_rows
-    run_action(staff_client, "hide_works", [lantern])
+    hide(staff_client, [lantern])
 
     assert client_for(None).get(lantern.get_absolute_url()).status_code == 404
+
+
+def test_unhide_action_gives_works_back_as_they_were(staff_client, archive_rows):
+    lantern, river = archive_rows
+    Work.objects.filter(pk=river.pk).update(is_posted=False)
+    hide(staff_client, [lantern, river])
+
+    response = run_action(staff_client, "unhide_works", [lantern, river])
+
+    assert "Unhid 2 work(s)." in response.content.decode()
+    lantern.refresh_from_db()
+    river.refresh_from_db()
+    assert (lantern.hidden_by_staff, lantern.is_posted) == (False, True)
+    assert (river.hidden_by_staff, river.is_posted) == (False, False)
+    assert (lantern.hidden_by, lantern.hidden_at, lantern.hidden_reason) == (None, None, "")
 
 
 def test_post_action_posts_drafts_with_chapters(staff_client, archive_rows, creator):
@@ -220,11 +254,59 @@ def test_post_action_posts_drafts_with_chapters(staff_client, archive_rows, crea
 
     content = response.content.decode()
     assert "Posted 1 work(s)." in content
-    assert "1 work(s) without chapters stayed drafts." in content
+    assert "Not posted: Empty draft. Add a chapter first" in content
     lantern.refresh_from_db()
     empty.refresh_from_db()
     assert (lantern.is_posted, lantern.revision) == (True, 2)
     assert (empty.is_posted, empty.revision) == (False, 1)
+
+
+def test_post_action_dates_works_as_posting_does(staff_client, creator):
+    draft = make_work(creator=creator, is_posted=False, published=datetime.date(2020, 5, 1))
+
+    run_action(staff_client, "post_works", [draft])
+
+    draft.refresh_from_db()
+    today = timezone.localdate()
+    assert (draft.is_posted, draft.published, draft.updated) == (True, today, today)
+    assert set(draft.chapters.values_list("published", flat=True)) == {today}
+
+
+def test_post_action_refuses_works_staff_hid(staff_client, archive_rows):
+    lantern, _ = archive_rows
+    Work.objects.filter(pk=lantern.pk).update(is_posted=False)
+    hide(staff_client, [lantern])
+
+    response = run_action(staff_client, "post_works", [lantern])
+
+    content = response.content.decode()
+    assert "Posted 0 work(s)." in content
+    assert "Not posted: The Lantern. The archive&#x27;s staff hid this work" in content
+    lantern.refresh_from_db()
+    assert lantern.is_posted is False
+
+
+def listed_chapters(response):
+    return sorted(str(chapter.work) for chapter in response.context["cl"].result_list)
+
+
+@pytest.mark.parametrize(
+    ("query", "works"),
+    [
+        ({"work__rating__exact": "mature"}, ["The Lantern", "The Lantern"]),
+        ({"work__is_posted__exact": "0"}, ["The River", "The River"]),
+        ({"q": "lantern"}, ["The Lantern", "The Lantern"]),
+        ({"q": "creator"}, ["The Lantern", "The Lantern"]),  # the creator's username
+        ({"q": "ash imported"}, ["The River", "The River"]),
+    ],
+)
+def test_chapter_filters_and_search(staff_client, archive_rows, query, works):
+    _, river = archive_rows
+    Work.objects.filter(pk=river.pk).update(is_posted=False)
+
+    response = staff_client.get(admin_url(Chapter, "changelist"), query)
+
+    assert listed_chapters(response) == works
 
 
 # Saving through the admin
