@@ -50,24 +50,37 @@ def _record_visit(*, reader, work, chapter, move):
     return reading
 
 
-def record_place(*, reader, work, chapter, paragraph):
-    """Save the paragraph the reader reached in `chapter`; returns False if history is off."""
+def record_place(*, reader, work, chapter, paragraph, only_forward=False):
+    """Save the paragraph the reader reached in `chapter`; returns whether it was saved.
+
+    With `only_forward` (a place reported from the work page or the entire work, which keep
+    the saved place like `record_visit` without `move`), a place before the saved one is
+    not saved: scrolling past chapter 1 to leave kudos is not rereading it.
+    """
     if not keeps_history(reader):
         return False
+    place = {"chapter": chapter, "paragraph": paragraph, "only_forward": only_forward}
     try:
-        _record_place(reader=reader, work=work, chapter=chapter, paragraph=paragraph)
+        return _record_place(reader=reader, work=work, **place)
     except IntegrityError:
-        _record_place(reader=reader, work=work, chapter=chapter, paragraph=paragraph)
-    return True
+        return _record_place(reader=reader, work=work, **place)
 
 
 @transaction.atomic
-def _record_place(*, reader, work, chapter, paragraph):
+def _record_place(*, reader, work, chapter, paragraph, only_forward):
     reading = _locked_reading(reader, work) or Reading(reader=reader, work=work)
+    if only_forward and _is_before(chapter.position, paragraph, reading):
+        return False
     reading.chapter, reading.paragraph = chapter, paragraph
     reading.chapters_seen = work.chapter_count
     reading.last_read_at = timezone.now()
     reading.save()
+    return True
+
+
+def _is_before(position, paragraph, reading):
+    saved = reading.chapter
+    return saved is not None and (position, paragraph) < (saved.position, reading.paragraph)
 
 
 @transaction.atomic

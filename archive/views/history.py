@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import F, Prefetch
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from archive import consent, exclusions, reading_history
@@ -19,6 +20,8 @@ from archive.models import Work
 class PlaceForm(forms.Form):
     chapter = forms.IntegerField(min_value=1, max_value=32767)
     paragraph = forms.IntegerField(min_value=0, max_value=1_000_000)
+    # The path of the page the place was read on (older scripts send none).
+    page = forms.CharField(required=False, max_length=2000)
 
 
 class HistorySwitchForm(forms.Form):
@@ -88,6 +91,17 @@ def record_place(request, work_id):
     if chapter is None:
         return JsonResponse({"error": "This work has no chapter at that position."}, status=404)
     recorded = reading_history.record_place(
-        reader=request.user, work=work, chapter=chapter, paragraph=form.cleaned_data["paragraph"]
+        reader=request.user,
+        work=work,
+        chapter=chapter,
+        paragraph=form.cleaned_data["paragraph"],
+        only_forward=_is_landing_page(form.cleaned_data["page"], work),
     )
     return JsonResponse({"recorded": recorded})
+
+
+def _is_landing_page(path, work):
+    """The work page and the entire work are where every link lands: a reader there may be
+    passing through on the way to the kudos, not reading again from the start."""
+    landing = ("archive:work_detail", "archive:work_entire")
+    return path in {reverse(name, args=[work.pk]) for name in landing}

@@ -60,6 +60,8 @@
     var data = new FormData(form);
     data.append("chapter", parts[1]);
     data.append("paragraph", parts[2]);
+    // The work page keeps a place saved further on: the server needs to know it is that page.
+    data.append("page", location.pathname);
     sent = pending;
     if (useBeacon && navigator.sendBeacon && navigator.sendBeacon(form.action, data)) {
       return;

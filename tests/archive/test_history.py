@@ -206,6 +206,45 @@ def test_the_script_records_the_paragraph_reached(client_for, reader_ask):
     assert (reading.chapter.position, reading.paragraph, reading.visits) == (3, 12, 1)
 
 
+def test_scrolling_the_work_page_does_not_move_a_place_saved_further_on(client_for, reader_ask):
+    work = make_work(chapters=3)
+    keep_place(reader_ask, work, 3, 8)
+    client = client_for(reader_ask)
+    client.get(work.get_absolute_url())
+    entire = reverse("archive:work_entire", args=[work.pk])
+    for page, position, paragraph in [
+        (work.get_absolute_url(), 1, 30),  # chapter 1, on the way to the kudos
+        (entire, 2, 4),
+        (entire, 3, 7),
+    ]:
+        place = {"chapter": position, "paragraph": paragraph, "page": page}
+        response = client.post(place_url(work), place)
+        assert response.json() == {"recorded": False}, place
+    reading = reading_of(reader_ask, work)
+    assert (reading.chapter.position, reading.paragraph) == (3, 8)
+
+
+def test_reading_on_past_the_saved_place_on_the_entire_work_records_it(client_for, reader_ask):
+    work = make_work(chapters=3)
+    keep_place(reader_ask, work, 2, 8)
+    page = reverse("archive:work_entire", args=[work.pk])
+    response = client_for(reader_ask).post(
+        place_url(work), {"chapter": 3, "paragraph": 2, "page": page}
+    )
+    assert response.json() == {"recorded": True}
+    reading = reading_of(reader_ask, work)
+    assert (reading.chapter.position, reading.paragraph) == (3, 2)
+
+
+def test_rereading_an_earlier_chapter_on_its_own_page_moves_the_place_back(client_for, reader_ask):
+    work = make_work(chapters=3)
+    keep_place(reader_ask, work, 3, 8)
+    place = {"chapter": 1, "paragraph": 5, "page": chapter_url(work, 1)}
+    assert client_for(reader_ask).post(place_url(work), place).json() == {"recorded": True}
+    reading = reading_of(reader_ask, work)
+    assert (reading.chapter.position, reading.paragraph) == (1, 5)
+
+
 @pytest.mark.parametrize(
     "data",
     [

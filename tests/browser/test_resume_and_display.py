@@ -67,6 +67,36 @@ def test_reader_continues_reading_at_the_paragraph_where_they_stopped(page, long
     expect(page.locator("#c2-p37")).to_be_in_viewport()
 
 
+def test_scrolling_the_work_page_to_its_kudos_keeps_the_place_in_chapter_3(page, long_work):
+    work = long_work
+    reader = make_reader("returning")
+    log_in(page, reader)
+    place = reverse("archive:record_place", args=[work.pk])
+
+    def reported_place():
+        return page.expect_response(lambda response: response.url.endswith(place))
+
+    # Genuine reading: paragraph 20 of chapter 3 is recorded.
+    page.goto(reverse("archive:chapter_detail", args=[work.pk, 3]))
+    with reported_place() as answer:
+        page.mouse.wheel(0, 600)
+        page.locator("#c3-p20").evaluate("p => p.scrollIntoView({block: 'start'})")
+    assert answer.value.json() == {"recorded": True}
+
+    # Back on the work page (chapter 1), the reader scrolls down to leave kudos: the
+    # script reports chapter 1, and the server keeps the place further on.
+    page.goto(work.get_absolute_url())
+    with reported_place() as answer:
+        page.mouse.wheel(0, 600)
+        page.get_by_role("button", name="Leave kudos").scroll_into_view_if_needed()
+    assert answer.value.json() == {"recorded": False}
+    reading = reader.readings.select_related("chapter").get(work=work)
+    assert (reading.chapter.position, reading.paragraph) == (3, 20)
+
+    page.goto(reverse("archive:history"))
+    expect(page.locator(".reading-status")).to_contain_text("Chapter 3, paragraph 20")
+
+
 def test_guest_changes_theme_and_text_size_and_they_apply_on_first_paint(page, long_work):
     chapter_page = reverse("archive:chapter_detail", args=[long_work.pk, 2])
     page.goto(chapter_page)
