@@ -8,6 +8,7 @@ agreed to applies here.
 from dataclasses import dataclass
 
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control
 
 from accounts.models import FeedToken
 from archive import exclusions as reader_exclusions
@@ -43,3 +44,11 @@ def reader_for_token(key):
         exclusions=reader_exclusions.for_reader(reader, choices=choices),
         agreed=frozenset(item for item, choice in choices.items() if choice == StandingChoice.SHOW),
     )
+
+
+def keep_private(response):
+    """Mark a token URL's response as the reader's alone: the URL is their secret, and what
+    it lists follows their choices, so no cache may keep it and no search engine list it."""
+    patch_cache_control(response, private=True, no_store=True)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

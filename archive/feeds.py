@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -81,9 +80,7 @@ class WorksFeed(Feed):
     def __call__(self, request, *args, **kwargs):
         response = super().__call__(request, *args, **kwargs)
         if kwargs.get("token"):
-            # The URL is a reader's secret and the list follows their exclusions.
-            patch_cache_control(response, private=True)
-            response["X-Robots-Tag"] = "noindex, nofollow"
+            feed_tokens.keep_private(response)
         return response
 
     def get_object(self, request, slug=None, token=None):

@@ -135,12 +135,14 @@ def categories(work):
 def top_tags(kinds, exclusions=NONE, limit=TOP_TAGS):
     """The canonical tags of these kinds on most posted works (synonyms' works count too).
 
-    One query; the reader's excluded tags and their synonyms are left out.
+    One query. Only works the reader may list count, so a tag used only by works of a
+    rating or warning they hide is not offered; their excluded tags are left out too.
     """
+    listed = Work.objects.posted().excluding(exclusions).order_by().values("pk")
     family_uses = (
         TaggedWork.objects.filter(
             Q(tag=OuterRef("pk")) | Q(tag__canonical=OuterRef("pk")),
-            content_object__is_posted=True,
+            content_object__in=listed,
         )
         .order_by()
         .annotate(

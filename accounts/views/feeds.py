@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import FeedToken
@@ -19,6 +20,8 @@ def issue_feed_token(*, reader):
         return FeedToken.objects.create(reader=reader, key=secrets.token_urlsafe(32))
 
 
+# The page shows the secret addresses: no cache, shared or the browser's, may keep it.
+@never_cache
 @login_required
 def feeds(request):
     token = FeedToken.objects.filter(reader=request.user).first()

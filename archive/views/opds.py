@@ -4,8 +4,8 @@ from functools import wraps
 
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
-from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from archive import consent, downloads, feed_tokens, opds, search
@@ -105,7 +105,10 @@ def standing_consent_required(view):
     @wraps(view)
     def gated_view(request, token, work_id):
         reader = feed_tokens.reader_for_token(token)
-        work = get_object_or_404(Work.objects.visible_to(reader.reader).with_blurb(), pk=work_id)
+        # Not visible_to: a token is a password in a URL, so even a staff member's reaches
+        # only what any reader may have, their own drafts and posted works.
+        works = Work.objects.posted_or_drafts_of(reader.reader)
+        work = get_object_or_404(works.with_blurb(), pk=work_id)
         missing = reader.missing_items(work)
         if missing:
             response = HttpResponseForbidden(
@@ -115,8 +118,7 @@ def standing_consent_required(view):
             )
         else:
             response = view(request, reader, work)
-        patch_cache_control(response, private=True)
-        response["X-Robots-Tag"] = "noindex, nofollow"
+        feed_tokens.keep_private(response)
         return response
 
     gated_view.consent_gated = True
@@ -142,9 +144,10 @@ def _tag_entries(catalog, tags):
         {
             "title": tag.name,
             "id": f"urn:archive:tag:{tag.pk}",
-            "content": f"Works tagged {tag.name}.",
+            "content": f"{tag.uses} work{pluralize(tag.uses)} tagged {tag.name}.",
             "href": catalog.url("tag", tag.slug),
             "type": opds.ACQUISITION,
+            "count": tag.uses,
         }
         for tag in tags
     ]
@@ -204,7 +207,5 @@ def _page_number(request):
 def _response(content, content_type, catalog):
     response = HttpResponse(downloads.xml_text(content), content_type=content_type)
     if catalog.reader:
-        # The URL is the reader's secret, and what it lists follows their choices.
-        patch_cache_control(response, private=True)
-        response["X-Robots-Tag"] = "noindex, nofollow"
+        feed_tokens.keep_private(response)
     return response

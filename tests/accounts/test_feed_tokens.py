@@ -62,6 +62,17 @@ def test_making_showing_regenerating_and_revoking_the_token(client_for, reader_a
     assert client.get(private_feed(new.key)).status_code == 404
 
 
+def test_the_page_with_the_secret_addresses_is_never_cached(client_for, reader_ask):
+    client = client_for(reader_ask)
+    client.post(NEW)
+
+    response = client.get(PAGE)
+
+    assert FeedToken.objects.get(reader=reader_ask).key in response.content.decode()
+    cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"no-store", "no-cache", "private"} <= cache_control
+
+
 def test_changes_need_a_post(client_for, reader_ask):
     client = client_for(reader_ask)
     assert client.get(NEW).status_code == 405

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import ConsentChoice, ExcludedTag, FeedToken
+from archive import posting
 from archive.models import Tag
 from archive.vocabulary import StandingChoice, TagKind
 from tests.factories import body_marker, make_reader, make_work
@@ -120,7 +121,7 @@ def test_private_feed_honours_hidden_ratings_warnings_and_excluded_tags(client, 
 
     response = client.get(private_latest(token))
     assert titles(parse(response)) == ["Kept"]
-    assert response["Cache-Control"] == "private"
+    assert response["Cache-Control"] == "private, no-store"
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     # Everyone else's feed still lists them all.
     assert len(parse(client.get(LATEST)).entries) == 4
@@ -151,6 +152,16 @@ def test_an_inactive_readers_token_is_404(client, token):
     token.reader.is_active = False
     token.reader.save()
     assert client.get(private_latest(token)).status_code == 404
+
+
+def test_works_staff_hid_leave_public_and_private_feeds(client, token, creator, staff):
+    hidden = make_work(title="Hidden", creator=creator, tags=[("Naruto", TagKind.FANDOM)])
+    make_work(title="Kept", tags=[("Naruto", TagKind.FANDOM)])
+    posting.hide_work(work=hidden, by=staff)
+
+    private_tag = reverse("archive:private_feed_tag", args=[token.key, "naruto"])
+    for url in [LATEST, tag_feed("naruto"), private_latest(token), private_tag]:
+        assert titles(parse(client.get(url))) == ["Kept"], url
 
 
 def test_control_characters_in_a_title_do_not_break_the_feed(client):

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import ConsentChoice, ExcludedTag, FeedToken
-from archive import downloads, opds
+from archive import downloads, opds, posting
 from archive.models import Tag
 from archive.views import opds as opds_views
 from archive.vocabulary import StandingChoice, TagKind
@@ -235,7 +235,7 @@ def test_token_epub_route_serves_only_what_standing_choices_cover(client, token)
     response = client.get(private("work_epub", token, covered.pk))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/epub+zip"
-    assert response["Cache-Control"] == "private"
+    assert response["Cache-Control"] == "private, no-store"
     assert "attachment;" in response["Content-Disposition"]
 
     refused = client.get(private("work_epub", token, uncovered.pk))
@@ -243,6 +243,15 @@ def test_token_epub_route_serves_only_what_standing_choices_cover(client, token)
     assert refused["Content-Type"] == "text/plain; charset=utf-8"
     assert refused.content.decode().startswith("This work needs agreement to: Underage Sex.")
     assert not refused.content.startswith(b"PK")
+    assert refused["Cache-Control"] == "private, no-store"
+
+
+def test_every_private_catalog_page_is_kept_out_of_caches(client, token):
+    make_work(tags=[("Naruto", TagKind.FANDOM)])
+    for name, args in [("root", []), ("latest", []), ("fandoms", []), ("tag", ["naruto"])]:
+        response = client.get(private(name, token, *args))
+        assert response["Cache-Control"] == "private, no-store", name
+        assert response["X-Robots-Tag"] == "noindex, nofollow", name
 
 
 def test_session_agreement_does_not_open_the_token_route(client_for, token):
@@ -265,6 +274,62 @@ def test_token_route_cannot_reach_another_readers_draft(client, token, creator):
     draft = make_work(creator=creator, is_posted=False)
     assert client.get(private("work_epub", token, draft.pk)).status_code == 404
     assert client.get(private("work_epub", token, draft.pk + 1000)).status_code == 404
+
+
+def test_a_staff_token_reaches_only_posted_works_and_their_own_drafts(client, creator):
+    staff = make_reader("staffreader", is_staff=True)
+    staff_token = FeedToken.objects.create(reader=staff, key="s" * 43)
+    others_draft = make_work(creator=creator, is_posted=False)
+    own_draft = make_work(creator=staff, is_posted=False)
+    posted = make_work(creator=creator)
+
+    assert client.get(private("work_epub", staff_token, others_draft.pk)).status_code == 404
+    assert client.get(private("work_epub", staff_token, own_draft.pk)).status_code == 200
+    assert client.get(private("work_epub", staff_token, posted.pk)).status_code == 200
+
+
+@pytest.mark.parametrize("in_private", [False, True])
+def test_works_staff_hid_leave_the_catalog(client, token, creator, staff, in_private):
+    hidden = make_work(title="Hidden", creator=creator, tags=[("Bleach", TagKind.FANDOM)])
+    make_work(title="Kept", tags=[("Naruto", TagKind.FANDOM)])
+    posting.hide_work(work=hidden, by=staff)
+
+    def url(name, *args):
+        if in_private:
+            return private(name, token, *args)
+        return reverse(f"archive:opds_{name}", args=args)
+
+    latest = parse(client.get(url("latest")), "acquisition")
+    assert [entry.title for entry in latest.entries] == ["Kept"]
+    fandoms = parse(client.get(url("fandoms")), "navigation")
+    assert [entry.title for entry in fandoms.entries] == ["Naruto"]
+    assert parse(client.get(url("tag", "bleach")), "acquisition").entries == []
+    assert parse(client.get(url("search"), {"q": "hidden"}), "acquisition").entries == []
+    assert client.get(private("work_epub", token, hidden.pk)).status_code == 404
+
+
+def test_navigation_leaves_out_fandoms_only_hidden_ratings_use_and_counts_the_rest(client, token):
+    ConsentChoice.objects.filter(reader=token.reader, item="rating:explicit").update(
+        choice=StandingChoice.HIDE
+    )
+    make_work(rating="explicit", tags=[("Only Explicit", TagKind.FANDOM)])
+    make_work(rating="explicit", tags=[("Shared", TagKind.FANDOM)])
+    make_work(rating="explicit", tags=[("Shared", TagKind.FANDOM)])
+    make_work(tags=[("Shared", TagKind.FANDOM)])
+    make_work(rating="explicit", tags=[("Explicit Angst", TagKind.ADDITIONAL)])
+
+    fandoms = parse(client.get(private("fandoms", token)), "navigation")
+    assert [entry.title for entry in fandoms.entries] == ["Shared"]
+    assert fandoms.entries[0].summary == "1 work tagged Shared."
+    assert b'thr:count="1"' in client.get(private("fandoms", token)).content
+    tags = parse(client.get(private("tags", token)), "navigation")
+    assert tags.entries == []
+    # The public catalog counts every posted work.
+    public = parse(client.get(FANDOMS), "navigation")
+    assert [(e.title, e.summary) for e in public.entries] == [
+        ("Shared", "3 works tagged Shared."),
+        ("Only Explicit", "1 work tagged Only Explicit."),
+    ]
 
 
 def test_revoked_token_makes_every_private_url_404(client, token):
