@@ -30,6 +30,8 @@ class ParsedWork:
     end_notes: str = ""
     relationships: list[str] = field(default_factory=list)
     declared_rating: str = ""
+    # The author's own warning fields, as written; the importer reads them as a floor.
+    declared_warnings: list[str] = field(default_factory=list)
     language: str = ""  # as the file declares it (EPUB metadata); plain texts never do
     chapters: list[ParsedChapter] = field(default_factory=list)
     starts_mid_work: bool = False
@@ -78,13 +80,38 @@ PLAIN_BREAK_RE = re.compile(
 )
 MAX_CAPTION_WORDS = 10
 
-# Remnants of stripped emphasis: "<i>never</i>" saved as "inever/i". One word only: across
-# words the opening letter cannot be told from a word that starts with it ("in ... inever/i").
-STRIPPED_TAG_RE = re.compile(r"\b(?P<tag>i|b|u|em|strong)(?P<text>[^\s/]+)/(?P=tag)\b")
+# Remnants of stripped emphasis: "<i>never</i>" saved as "inever/i", "<i>this is it</i>" as
+# "ithis is it/i". The closing "/i" glued to a word is unmistakable; the opening is not, as many
+# real words start with "i" or "b", so it is looked for word by word (see _opening).
+CLOSING_REMNANT_RE = re.compile(r"(?<=\S)/(?P<tag>strong|em|i|b|u)(?![^\W\d_])")
+# Emphasis tags left whole ("<i>never</i>"), kept as emphasis when they come in pairs.
+WHOLE_EMPHASIS_RE = re.compile(r"<(?P<tag>strong|em|i|b|u)>(?P<text>.*?)</(?P=tag)>")
+# Underlined words were emphasis on the page the text was saved from.
+EMPHASIS = {"i": "em", "em": "em", "u": "em", "b": "strong", "strong": "strong"}
+# Emphasis is carried through parsing as private-use characters, so that escaping the text
+# cannot touch it and nothing in the text can forge it; _escape turns them into tags.
+OPEN = {"em": "\ue000", "strong": "\ue002"}
+CLOSE = {"em": "\ue001", "strong": "\ue003"}
+MARKERS = {OPEN["em"]: "<em>", CLOSE["em"]: "</em>", OPEN["strong"]: "<strong>"}
+MARKERS[CLOSE["strong"]] = "</strong>"
+WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# Short words so frequent that a text too small to show its own vocabulary still tells
+# "it" (a word) from "ithis" ("this" in italics).
+COMMON_WORDS = set(
+    """a about after again all also am an and any are as at away back be because been before
+    being both but by can could did do does down each even ever every for from get go going
+    had has have he her here him his how i if in into is it its just know like me more most my
+    never no not now of off on one only or other our out over said saw see she so some still
+    such than that the their them then there these they this those through to too two under
+    until up us very was way we well were what when where which while who why will with would
+    yes yet you your""".split()
+)
 # Formatting tags left whole in a text saved as plain text; their words are kept.
 MARKUP_TAG_RE = re.compile(
     r"</?(?:i|b|u|s|em|strong|p|br|span|div|font|center)(?:\s[^<>]*)?/?>", re.IGNORECASE
 )
+# Only entities closed by a semicolon: "AT&T" and "&notice" stay as they are.
+ENTITY_RE = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 WHITESPACE_RE = re.compile(r"\s+")
 # A title never ends like a sentence and never opens with dialogue.
 SENTENCE_END = (".", "!", "?", "…", ",", ";", ":", '"', "”", "'", "’")
@@ -94,7 +121,9 @@ MAX_TITLE_WORDS = 12
 
 def parse_work(text: str) -> ParsedWork:
     """Parse a decoded plain-text work; see the module docstring for the conventions."""
-    lines = [_clean(line) for line in text.lstrip("\ufeff").splitlines()]
+    text = text.lstrip("\ufeff")
+    vocabulary = _vocabulary(text)
+    lines = [_clean(line, vocabulary) for line in text.splitlines()]
     work = ParsedWork()
     body_start = _read_header(lines, work)
     body = lines[body_start:]
@@ -121,12 +150,82 @@ def parse_work(text: str) -> ParsedWork:
     return work
 
 
-def _clean(line):
-    """Normalise one line: no non-breaking spaces, no markup remnants, single spaces."""
+def _clean(line, vocabulary):
+    """Normalise one line: entities decoded, no non-breaking spaces, emphasis marked, no
+    markup remnants, single spaces."""
+    line = line.translate(NO_MARKERS)
+    line = ENTITY_RE.sub(lambda match: html.unescape(match.group()), line)
     line = line.replace("\u00a0", " ")
+    line = WHOLE_EMPHASIS_RE.sub(_whole_emphasis, line)
     line = MARKUP_TAG_RE.sub("", line)
-    line = STRIPPED_TAG_RE.sub(r"\g<text>", line)
+    line = _mark_remnants(line, vocabulary)
     return WHITESPACE_RE.sub(" ", line).strip()
+
+
+NO_MARKERS = dict.fromkeys(map(ord, MARKERS))
+
+
+def _whole_emphasis(match):
+    kind = EMPHASIS[match.group("tag")]
+    return OPEN[kind] + match.group("text") + CLOSE[kind]
+
+
+def _vocabulary(text):
+    """How often each word occurs in the text, leaving out words glued to a closing "/i"."""
+    decoded = ENTITY_RE.sub(lambda match: html.unescape(match.group()), text)
+    return Counter(
+        word.lower()
+        for token in decoded.split()
+        if "/" not in token
+        for word in WORD_RE.findall(token)
+    )
+
+
+def _mark_remnants(line, vocabulary):
+    """Mark each closing remnant and its opening as emphasis; a closing remnant whose
+    opening cannot be told apart from ordinary words is left as it is."""
+    edits = []  # (start, end, replacement), left to right
+    floor = 0  # an opening is never looked for before the previous span
+    for closing in CLOSING_REMNANT_RE.finditer(line):
+        tag = closing.group("tag")
+        opening = _opening(line, floor, closing.start(), tag, vocabulary)
+        if opening is None:
+            continue
+        kind = EMPHASIS[tag]
+        edits += [(opening, opening + len(tag), OPEN[kind])]
+        edits += [(closing.start(), closing.end(), CLOSE[kind])]
+        floor = closing.end()
+    for start, end, replacement in reversed(edits):
+        line = line[:start] + replacement + line[end:]
+    return line
+
+
+def _opening(line, floor, closing, tag, vocabulary):
+    """Where the span closed at `closing` opens: the nearest word, back from the closing one,
+    that is the tag glued to a known word ("ithis") without being a word itself ("it")."""
+    for token in reversed(list(re.finditer(r"\S+", line[floor:closing]))):
+        lead = len(token.group()) - len(token.group().lstrip("\"'“‘(["))
+        start = floor + token.start() + lead
+        inner = WORD_RE.match(line, start + len(tag))
+        if not line.startswith(tag, start) or not inner:
+            continue
+        glued = (tag + inner.group()).lower()
+        # The closing word itself ("inever/i") is not in the vocabulary; others count once.
+        itself = 0 if token.end() == closing - floor else 1
+        if _is_word(inner.group().lower(), vocabulary, 0) and not _is_word(
+            glued, vocabulary, itself
+        ):
+            return start
+    return None
+
+
+def _is_word(word, vocabulary, itself):
+    return word in COMMON_WORDS or vocabulary[word] > itself
+
+
+def _plain(text):
+    """Text with its emphasis marks removed, for fields that are not HTML (titles, names)."""
+    return text.translate(NO_MARKERS)
 
 
 def _blocks(lines):
@@ -178,8 +277,8 @@ FIELD_KINDS = {
     "rating": "rating",
     "summary": "summary",
     "warning": "warnings",
+    "other warning": "other warnings",
     # Everything below is kept, as the author wrote it, in the work's notes.
-    "other warning": "other",
     "sequel": "other",
     "prequel": "other",
     "genre": "other",
@@ -196,6 +295,7 @@ FIELD_KINDS = {
 
 def _looks_like_title(line):
     """A short line that neither ends like a sentence nor opens with dialogue."""
+    line = _plain(line)
     return (
         len(line.split()) <= MAX_TITLE_WORDS
         and not line.endswith(SENTENCE_END)
@@ -235,7 +335,7 @@ def _read_header(lines, work):
             )
             if not title_here:
                 break
-            work.title = block[0]
+            work.title = _plain(block[0])
             block = block[1:]
         for line in block:
             parsed = _field(line)
@@ -255,23 +355,27 @@ def _apply_field(work, parsed, notes, summary):
     """Store one header field; return what to do with its continuation lines."""
     kind, label, value = parsed
     if kind == "title":
-        work.title = value
+        work.title = _plain(value)
     elif kind == "creator":
-        work.creator = value
+        work.creator = _plain(value)
     elif kind == "relationships":
+        # Kept as the author wrote them, in the notes, whatever the tags end up being.
+        notes.append(f"Author's pairings: {value}")
         work.relationships += _relationships(value)
-        return lambda line: work.relationships.extend(_relationships(line))
+        return _also_into(notes, work.relationships, _relationships)
     elif kind == "summary":
         summary.append(value)
         return summary.append
     elif kind == "rating":
-        work.declared_rating = RATING_VALUE_RE.match(value).group("rating")
+        work.declared_rating = _plain(RATING_VALUE_RE.match(value).group("rating"))
         notes.append(f"Author's rating: {value}")
     elif kind == "rated":
-        work.declared_rating = RATING_VALUE_RE.match(value).group("rating")
+        work.declared_rating = _plain(RATING_VALUE_RE.match(value).group("rating"))
         notes.append(f"Rated {value}")
-    elif kind == "warnings":
-        notes.append(f"Author's warnings: {value}")
+    elif kind in ("warnings", "other warnings"):
+        work.declared_warnings.append(_plain(value))
+        notes.append(f"Author's warnings: {value}" if kind == "warnings" else f"{label}: {value}")
+        return _also_into(notes, work.declared_warnings, lambda line: [_plain(line)])
     elif kind == "note":
         notes.append(value)
     else:
@@ -279,9 +383,19 @@ def _apply_field(work, parsed, notes, summary):
     return notes.append
 
 
+def _also_into(notes, values, read):
+    """Continuation lines of a field that go to the notes and are also read into `values`."""
+
+    def add_line(line):
+        notes.append(line)
+        values.extend(read(line))
+
+    return add_line
+
+
 def _relationships(value):
     """Split "A/B and C/D, E & F" into pairings, keeping each as the author wrote it."""
-    return [pairing for pairing in RELATIONSHIP_SPLIT_RE.split(value) if pairing]
+    return [pairing for pairing in RELATIONSHIP_SPLIT_RE.split(_plain(value)) if pairing]
 
 
 def _break_threshold(lines):
@@ -325,7 +439,7 @@ def _split_chapters(lines):
 def _heading(match):
     number = match.group("number").lower()
     position = int(number) if number.isdigit() else NUMBER_WORDS.index(number) + 1
-    title = (match.group("title") or "").strip().rstrip(".").strip()
+    title = _plain(match.group("title") or "").strip().rstrip(".").strip()
     return position, title
 
 
@@ -426,4 +540,8 @@ def _paragraphs(lines):
 
 
 def _escape(text):
-    return html.escape(text, quote=False)
+    """Escape a line for HTML, then turn its emphasis marks into tags."""
+    escaped = html.escape(text, quote=False)
+    for marker, tag in MARKERS.items():
+        escaped = escaped.replace(marker, tag)
+    return escaped

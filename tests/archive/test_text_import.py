@@ -22,8 +22,9 @@ WARNINGS = {
 }
 CATEGORIES = {"f/f", "f/m", "gen", "m/m", "multi", "other"}
 
-# The only elements a body may hold, one per line.
-BODY_ELEMENT_RE = re.compile(r'^(?:<hr>|<p>[^<>]+</p>|<p class="break-caption">[^<>]+</p>)$')
+# The only elements a body may hold, one per line; paragraphs may hold emphasis.
+_TEXT = r"(?:[^<>]|</?(?:em|strong)>)+"
+BODY_ELEMENT_RE = re.compile(rf'^(?:<hr>|<p>{_TEXT}</p>|<p class="break-caption">{_TEXT}</p>)$')
 # What stripped markup leaves behind: "inever/i", entities, tags, BBCode.
 REMNANT_RE = re.compile(
     r"\b(?:i|b|u|em|strong)\w+/(?:i|b|u|em|strong)\b|&(?!amp;|lt;|gt;)\w+;|\[/?\w+\]"
@@ -84,13 +85,66 @@ def test_a_line_of_only_non_breaking_spaces_counts_as_blank():
     assert body("One.\n\n\u00a0\u00a0\n\nTwo.") == ["<p>One.</p>", "<p>Two.</p>"]
 
 
-def test_stripped_italics_lose_their_tag_letters():
-    assert body("You will inever/i guess it.") == ["<p>You will never guess it.</p>"]
+def test_a_stripped_italic_word_becomes_emphasis():
+    assert body("You will inever/i guess it.") == ["<p>You will <em>never</em> guess it.</p>"]
+
+
+def test_a_stripped_italic_span_across_words_becomes_emphasis():
+    assert body("Para one has ithis is it/i.") == ["<p>Para one has <em>this is it</em>.</p>"]
+
+
+def test_stripped_bold_becomes_strong():
+    assert body("She said bnot now/b and left.") == [
+        "<p>She said <strong>not now</strong> and left.</p>"
+    ]
 
 
 def test_words_that_start_like_a_tag_are_left_alone():
     text = "It was in question, and he would inever/i know."
-    assert body(text) == ["<p>It was in question, and he would never know.</p>"]
+    assert body(text) == ["<p>It was in question, and he would <em>never</em> know.</p>"]
+
+
+def test_a_real_word_ending_a_span_keeps_its_first_letter():
+    # "important" is a word of its own, so the span opens at "iall", not inside it.
+    text = "This is all important.\n\nNow iall of this is important/i to us."
+    assert body(text)[1] == "<p>Now <em>all of this is important</em> to us.</p>"
+
+
+def test_a_closing_remnant_without_its_opening_is_left_as_written():
+    assert body("It was in it/i all along.") == ["<p>It was in it/i all along.</p>"]
+    assert body("A/B testing, and/or more.") == ["<p>A/B testing, and/or more.</p>"]
+
+
+def test_the_text_itself_tells_which_words_are_words():
+    # "bread" occurs elsewhere as a word, so it never opens a span hiding "read".
+    text = "He had bread and a small cup.\n\nThe bread was bsmall and stale/b."
+    assert body(text)[1] == "<p>The bread was <strong>small and stale</strong>.</p>"
+
+
+def test_whole_emphasis_tags_become_emphasis_and_other_tags_go():
+    assert body("<i>Never</i> <span>again</span>, <b>ever</b>.") == [
+        "<p><em>Never</em> again, <strong>ever</strong>.</p>"
+    ]
+
+
+def test_emphasis_cannot_be_forged_from_the_text():
+    assert body("Plain \ue000text\ue001 &lt;em&gt;here.") == ["<p>Plain text here.</p>"]
+
+
+def test_html_entities_are_decoded_before_escaping():
+    assert body("Wait&nbsp;here &amp; there &#8212; &quot;now&quot; &lt;3") == [
+        '<p>Wait here &amp; there — "now" &lt;3</p>'
+    ]
+
+
+def test_ampersands_that_are_not_entities_stay_as_written():
+    assert body("AT&T &notice R&D") == ["<p>AT&amp;T &amp;notice R&amp;D</p>"]
+
+
+def test_emphasis_in_a_title_and_a_chapter_heading_leaves_plain_text():
+    work = parse_work("Title: The inight/i shift\n\nChapter 2: A <i>Long</i> Day\n\nOne night.")
+    assert work.title == "The night shift"
+    assert work.chapters[0].title == "A Long Day"
 
 
 # Scene breaks
@@ -207,6 +261,7 @@ def test_a_header_block_fills_title_creator_and_relationships():
 
 def test_unused_header_fields_go_to_the_notes_in_order():
     assert parse_work(HEADER_TEXT).notes.split("\n") == [
+        "<p>Author's pairings: A/B and C/D</p>",
         "<p>Author's rating: Mature</p>",
         "<p>Sequel: No</p>",
         "<p>Author's warnings: Angst, Slash</p>",
@@ -225,7 +280,24 @@ def test_header_labels_are_case_insensitive_and_tolerate_variants():
     assert work.creator == "Someone"
     assert work.relationships == ["X/Y", "Z & W"]
     assert work.declared_rating == "M"
-    assert work.notes == "<p>Rated M for violence</p>"
+    assert work.notes.split("\n") == [
+        "<p>Author's pairings: X/Y, Z &amp; W</p>",
+        "<p>Rated M for violence</p>",
+    ]
+
+
+def test_the_authors_warning_fields_are_kept_as_declared_warnings():
+    assert parse_work(HEADER_TEXT).declared_warnings == [
+        "Angst, Slash",
+        "Read at your own risk.",
+        "AU, sad",
+    ]
+
+
+def test_pairings_continued_on_the_next_line_go_to_notes_and_relationships():
+    work = parse_work("Pairing: A/B\nC/D\nRating: T\n\nStory.")
+    assert work.relationships == ["A/B", "C/D"]
+    assert work.notes.split("\n")[:2] == ["<p>Author's pairings: A/B</p>", "<p>C/D</p>"]
 
 
 def test_a_story_line_shaped_like_a_field_is_not_a_header():
@@ -400,9 +472,10 @@ def test_seed_header_block_is_read():
     assert work.declared_rating == "Mature"
     assert work.summary.count("<p>") == 1
     notes = work.notes.split("\n")
-    assert notes[0] == "<p>Author's rating: Mature</p>"
+    assert notes[0] == "<p>Author's pairings: Iruka/Kakashi and Naruto/Sasuke</p>"
+    assert notes[1] == "<p>Author's rating: Mature</p>"
     assert "<p>Sequel: No</p>" in notes
-    assert notes[2].startswith("<p>Author's warnings: ")
+    assert notes[3].startswith("<p>Author's warnings: ")
     assert notes[-1].startswith("<p>Other warnings: ")
     assert captions(work.chapters[0]) == ["end memory", "End memory"]
 
