@@ -97,15 +97,19 @@ MARKERS[CLOSE["strong"]] = "</strong>"
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 # Short words so frequent that a text too small to show its own vocabulary still tells
 # "it" (a word) from "ithis" ("this" in italics).
-COMMON_WORDS = set(
-    """a about after again all also am an and any are as at away back be because been before
-    being both but by can could did do does down each even ever every for from get go going
-    had has have he her here him his how i if in into is it its just know like me more most my
-    never no not now of off on one only or other our out over said saw see she so some still
-    such than that the their them then there these they this those through to too two under
-    until up us very was way we well were what when where which while who why will with would
-    yes yet you your""".split()
-)
+COMMON_WORDS = {
+    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
+    "away", "back", "be", "because", "been", "before", "being", "both", "but", "by", "can",
+    "could", "did", "do", "does", "down", "each", "even", "ever", "every", "for", "from",
+    "get", "go", "going", "had", "has", "have", "he", "her", "here", "him", "his", "how", "i",
+    "if", "in", "into", "is", "it", "its", "just", "know", "like", "me", "more", "most", "my",
+    "never", "no", "not", "now", "of", "off", "on", "one", "only", "or", "other", "our", "out",
+    "over", "said", "saw", "see", "she", "so", "some", "still", "such", "than", "that", "the",
+    "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too",
+    "two", "under", "until", "up", "us", "very", "was", "way", "we", "well", "were", "what",
+    "when", "where", "which", "while", "who", "why", "will", "with", "would", "yes", "yet",
+    "you", "your",
+}  # fmt: skip
 # Formatting tags left whole in a text saved as plain text; their words are kept.
 MARKUP_TAG_RE = re.compile(
     r"</?(?:i|b|u|s|em|strong|p|br|span|div|font|center)(?:\s[^<>]*)?/?>", re.IGNORECASE
