@@ -3,10 +3,12 @@
 from django import forms
 from django.core.validators import RegexValidator
 from django.urls import reverse_lazy
+from django.utils.http import urlencode
+from django.utils.text import format_lazy
 
 from archive import posting
 from archive.importer import TAG_FIELDS
-from archive.vocabulary import ArchiveWarning, Category, Rating
+from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
 from archive.words import count_words
 
 MAX_TAGS = 75
@@ -28,10 +30,14 @@ def _text(label, max_length, *, rows=4, help_text=HTML_HELP, required=False):
     )
 
 
-def _tag_field(label):
+def _tag_field(label, kind):
+    # Suggestions only of the field's kind: a character offered under Fandoms would be
+    # refused when the form is saved.
     autocomplete = {
         "autocomplete": "off",
-        "data-autocomplete": reverse_lazy("archive:tag_autocomplete"),
+        "data-autocomplete": format_lazy(
+            "{}?{}", reverse_lazy("archive:tag_autocomplete"), urlencode({"kind": kind})
+        ),
     }
     return forms.CharField(
         label=label,
@@ -57,10 +63,10 @@ class WorkForm(forms.Form):
     category = forms.ChoiceField(
         choices=Category.choices, initial=Category.GEN, widget=forms.RadioSelect
     )
-    fandoms = _tag_field("Fandoms")
-    relationships = _tag_field("Relationships")
-    characters = _tag_field("Characters")
-    additional_tags = _tag_field("Additional tags")
+    fandoms = _tag_field("Fandoms", TagKind.FANDOM)
+    relationships = _tag_field("Relationships", TagKind.RELATIONSHIP)
+    characters = _tag_field("Characters", TagKind.CHARACTER)
+    additional_tags = _tag_field("Additional tags", TagKind.ADDITIONAL)
     language = forms.CharField(
         max_length=20,
         initial="en",

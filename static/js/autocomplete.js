@@ -10,7 +10,9 @@
     // Only the part after the last comma is being typed.
     const typed = input.value.split(",").pop().trim();
     if (!list || typed.length < 2) return;
-    const url = input.dataset.autocomplete + "?q=" + encodeURIComponent(typed);
+    // The address may carry a kind already (?kind=fandom), so the query is added to it.
+    const url = new URL(input.dataset.autocomplete, window.location.href);
+    url.searchParams.set("q", typed);
     fetch(url, { headers: { Accept: "application/json" } })
       .then((response) => (response.ok ? response.json() : { tags: [] }))
       .then((data) => {

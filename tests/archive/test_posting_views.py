@@ -462,6 +462,30 @@ def test_my_works_lists_drafts_first_and_only_mine(client_for, creator, reader_a
     assert "Draft" in page
 
 
+def test_each_tag_box_asks_for_suggestions_of_its_own_kind(client_for, creator):
+    make_work(tags=[("Naruto", TagKind.FANDOM), ("Naruto Uzumaki", TagKind.CHARACTER)])
+    form = client_for(creator).get(NEW_WORK).context["form"]
+    suggested = {}
+    for field in ["fandoms", "relationships", "characters", "additional_tags"]:
+        address = form.fields[field].widget.attrs["data-autocomplete"]
+        answer = client_for(creator).get(f"{address}&q=naru").json()
+        suggested[field] = [tag["name"] for tag in answer["tags"]]
+
+    assert suggested == {
+        "fandoms": ["Naruto"],
+        "relationships": [],
+        "characters": ["Naruto Uzumaki"],
+        "additional_tags": [],
+    }
+
+
+def test_the_tag_boxes_carry_their_kind_on_the_page(client_for, creator):
+    page = client_for(creator).get(NEW_WORK).content.decode()
+
+    for kind in ["fandom", "relationship", "character", "additional"]:
+        assert f'data-autocomplete="/tags/autocomplete/?kind={kind}"' in page
+
+
 # Query counts
 
 
