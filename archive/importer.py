@@ -3,6 +3,7 @@
 import datetime
 import html
 import os
+import re
 import tomllib
 from pathlib import Path
 
@@ -31,6 +32,31 @@ TAG_FIELDS = {
     "characters": TagKind.CHARACTER,
     "additional_tags": TagKind.ADDITIONAL,
 }
+# Ratings from the least to the most a reader must agree to. Not Rated may hide anything, so
+# an author's own rating never replaces it.
+STRICTNESS = [Rating.GENERAL, Rating.TEEN, Rating.MATURE, Rating.EXPLICIT, Rating.NOT_RATED]
+# How authors rate their own works in a header: FanFiction.net letters, film ratings, the
+# archive's names.
+DECLARED_RATINGS = {
+    **dict.fromkeys(["k", "k+", "g", "pg", "general", "general audiences"], Rating.GENERAL),
+    **dict.fromkeys(["t", "t+", "teen", "pg-13", "pg13", "teen and up"], Rating.TEEN),
+    **dict.fromkeys(["teen and up audiences"], Rating.TEEN),
+    **dict.fromkeys(["m", "mature", "r"], Rating.MATURE),
+    **dict.fromkeys(["ma", "nc-17", "nc17", "x", "e", "explicit", "adult"], Rating.EXPLICIT),
+    **dict.fromkeys(["not rated", "unrated", "nr"], Rating.NOT_RATED),
+}
+# How authors name what the archive warns for, in their own warning fields.
+DECLARED_WARNINGS = {
+    ArchiveWarning.CHOSE_NOT_TO_WARN: re.compile(r"cho+se not to (?:use archive )?warn"),
+    ArchiveWarning.GRAPHIC_VIOLENCE: re.compile(r"violen|\bgor[ey]|tortur"),
+    ArchiveWarning.MAJOR_CHARACTER_DEATH: re.compile(r"\bdeath|\bmcd\b|\bdies\b"),
+    ArchiveWarning.NON_CON: re.compile(r"\brape|non[\s-]?con|dub[\s-]?con|dubious consent"),
+    ArchiveWarning.UNDERAGE: re.compile(r"under[\s-]?age|shota|\bloli"),
+}
+# One warning item each: "Non-Con, torture; no character death" is three.
+WARNING_ITEM_SPLIT_RE = re.compile(r"[,;/.!?()]+|\band\b")
+# "No death", "none", "not graphic": an item that says what the work does not have.
+NEGATED_RE = re.compile(r"(?:no|not|none|never|without)\b")
 
 
 class ImportRejected(ValueError):
@@ -160,6 +186,7 @@ def create_imported_work(parsed, *, metadata=None, creator=None, name="text", po
         raise ImportRejected(f"{name}: the text has no title and its metadata gives none")
 
     published = _date(metadata.get("published"), name)
+    rating, warnings, floor_notes = _content_floor(parsed, metadata)
     summary, summary_by_archive = parsed.summary, False
     if not summary and metadata.get("summary"):
         summary = f"<p>{html.escape(metadata['summary'], quote=False)}</p>"
@@ -170,9 +197,9 @@ def create_imported_work(parsed, *, metadata=None, creator=None, name="text", po
         creator_name="" if creator else _creator_name(parsed, metadata),
         summary=sanitize_html(summary),
         summary_by_archive=summary_by_archive,
-        notes=sanitize_html(parsed.notes),
+        notes=sanitize_html("\n".join(filter(None, [parsed.notes, *floor_notes]))),
         end_notes=sanitize_html(parsed.end_notes),
-        rating=metadata["rating"],
+        rating=rating,
         category=metadata["category"],
         language=(parsed.language or metadata.get("language", "en"))[:20],
         complete=bool(metadata.get("complete", False)) and not parsed.starts_mid_work,
@@ -181,10 +208,10 @@ def create_imported_work(parsed, *, metadata=None, creator=None, name="text", po
         updated=published,
         is_posted=posted,
     )
-    WorkWarning.objects.bulk_create(
-        WorkWarning(work=work, warning=warning) for warning in metadata["warnings"]
-    )
+    WorkWarning.objects.bulk_create(WorkWarning(work=work, warning=warning) for warning in warnings)
     work.tags.add(*_tags(metadata, name))
+    if not metadata.get("relationships"):
+        work.tags.add(*_pairing_tags(parsed.relationships))
 
     chapters = [
         Chapter(
@@ -217,6 +244,55 @@ def _tags(metadata, name):
                 raise ImportRejected(
                     f"{name}: tag {tag_name!r} is already a {tag.get_kind_display()} tag"
                 )
+            tags.append(tag)
+    return tags
+
+
+def _content_floor(parsed, metadata):
+    """The rating and warnings to give the work: the metadata's, raised to what the author's
+    own header declares (never lowered by it), with a note for each change."""
+    rating, warnings, notes = metadata["rating"], list(metadata["warnings"]), []
+    declared = DECLARED_RATINGS.get(_normalised(parsed.declared_rating))
+    if declared and STRICTNESS.index(declared) > STRICTNESS.index(rating):
+        notes.append(
+            f"The archive rates this work {declared.label}, not {Rating(rating).label}, "
+            f"because its author rated it {parsed.declared_rating}."
+        )
+        rating = declared
+    added = [w for w in _declared_warnings(parsed.declared_warnings) if w not in warnings]
+    if added:
+        labels = ", ".join(ArchiveWarning(warning).label for warning in added)
+        notes.append(
+            f"The archive adds the warnings {labels}: its author's own warnings name them."
+        )
+        warnings = [w for w in warnings if w != ArchiveWarning.NO_WARNINGS] + added
+    return rating, warnings, [f"<p>{html.escape(note, quote=False)}</p>" for note in notes]
+
+
+def _declared_warnings(fields):
+    """The archive warnings an author's own warning fields name, in vocabulary order."""
+    items = [item.strip().lower() for text in fields for item in WARNING_ITEM_SPLIT_RE.split(text)]
+    named = [item for item in items if not NEGATED_RE.match(item)]
+    return [
+        warning
+        for warning, spelling in DECLARED_WARNINGS.items()
+        if any(spelling.search(item) for item in named)
+    ]
+
+
+def _normalised(rating):
+    return " ".join(rating.lower().strip(" .!").split())
+
+
+def _pairing_tags(pairings):
+    """Relationship tags for the pairings a text's header names. A name already used for
+    another kind of tag is left out (the pairings stay in the notes either way)."""
+    tags = []
+    for pairing in dict.fromkeys(pairing.strip() for pairing in pairings):
+        if not pairing or len(pairing) > 100:
+            continue
+        tag, _ = Tag.objects.get_or_create(name=pairing, defaults={"kind": TagKind.RELATIONSHIP})
+        if tag.kind == TagKind.RELATIONSHIP:
             tags.append(tag)
     return tags
 

@@ -215,6 +215,134 @@ def test_seed_rated_mature_by_its_author_is_explicit_with_the_authors_rating_in_
     assert work.rating == Rating.EXPLICIT
 
 
+def header(*lines):
+    """TWO_CHAPTERS with these header lines under its author line."""
+    return TWO_CHAPTERS.replace(
+        "Author: Wren\n", "Author: Wren\n" + "".join(f"{line}\n" for line in lines)
+    )
+
+
+def test_pairings_become_relationship_tags_when_the_metadata_gives_none(db):
+    work = import_text(header("Pairing(s): Wren/Ash and Ash & Kit"), metadata=GENERAL)
+
+    assert [tag.name for tag in work.tags_of_kind(TagKind.RELATIONSHIP)] == [
+        "Ash & Kit",
+        "Wren/Ash",
+    ]
+    assert "<p>Author's pairings: Wren/Ash and Ash &amp; Kit</p>" in work.notes
+
+
+def test_pairings_stay_in_the_notes_when_the_metadata_names_the_relationships(db):
+    metadata = {**GENERAL, "relationships": ["Ash/Wren"]}
+
+    work = import_text(header("Pairing: Wren/Ash"), metadata=metadata)
+
+    assert [tag.name for tag in work.tags_of_kind(TagKind.RELATIONSHIP)] == ["Ash/Wren"]
+    assert not Tag.objects.filter(name="Wren/Ash").exists()
+    assert "<p>Author's pairings: Wren/Ash</p>" in work.notes
+
+
+def test_a_pairing_named_like_a_tag_of_another_kind_stays_only_in_the_notes(db):
+    Tag.objects.create(name="Wren", kind=TagKind.CHARACTER)
+
+    work = import_text(header("Pairing: Wren, Wren/Ash"), metadata=GENERAL)
+
+    assert [tag.name for tag in work.tags_of_kind(TagKind.RELATIONSHIP)] == ["Wren/Ash"]
+    assert Tag.objects.get(name="Wren").kind == TagKind.CHARACTER
+    assert "<p>Author's pairings: Wren, Wren/Ash</p>" in work.notes
+
+
+def test_the_authors_rating_and_warnings_raise_a_milder_metadata(db):
+    text = header("Rating: Explicit", "Warnings: Rape/Non-Con, underage, character death")
+
+    work = import_text(text, metadata=GENERAL)
+
+    assert work.rating == Rating.EXPLICIT
+    assert work.warning_values == sorted(
+        [ArchiveWarning.MAJOR_CHARACTER_DEATH, ArchiveWarning.NON_CON, ArchiveWarning.UNDERAGE]
+    )
+    assert set(work.consent_items()) == {
+        "rating:explicit",
+        "warning:major-character-death",
+        "warning:non-con",
+        "warning:underage",
+    }
+    assert (
+        "<p>The archive rates this work Explicit, not General Audiences, because its author "
+        "rated it Explicit.</p>"
+    ) in work.notes
+    assert (
+        "<p>The archive adds the warnings Major Character Death, Rape/Non-Con, Underage Sex: "
+        "its author's own warnings name them.</p>"
+    ) in work.notes
+
+
+@pytest.mark.parametrize(
+    ("line", "rating"),
+    [
+        ("Rated T for language", Rating.TEEN),
+        ("Rating: M", Rating.MATURE),
+        ("Rating: NC-17", Rating.EXPLICIT),
+        ("Rated MA", Rating.EXPLICIT),
+        ("Rating: Teen And Up Audiences", Rating.TEEN),
+    ],
+)
+def test_common_spellings_of_a_rating_are_understood(db, line, rating):
+    assert import_text(header(line), metadata=GENERAL).rating == rating
+
+
+@pytest.mark.parametrize(
+    ("fields", "warnings"),
+    [
+        (["Warnings: torture, gore"], [ArchiveWarning.GRAPHIC_VIOLENCE]),
+        (["Warnings: dub-con"], [ArchiveWarning.NON_CON]),
+        (["Other warnings: AU, noncon"], [ArchiveWarning.NON_CON]),
+        (["Warnings: MCD"], [ArchiveWarning.MAJOR_CHARACTER_DEATH]),
+        (["Warnings: Creator Chose Not To Use Archive Warnings"], ["choose-not-to-warn"]),
+        (["Warnings: Angst", "underage themes"], [ArchiveWarning.UNDERAGE]),
+    ],
+)
+def test_common_spellings_of_a_warning_are_understood(db, fields, warnings):
+    assert import_text(header(*fields), metadata=GENERAL).warning_values == warnings
+
+
+def test_warnings_the_author_says_the_work_does_not_have_add_nothing(db):
+    text = header("Warnings: none; no death, not graphic violence", "Other warnings: No rape")
+
+    work = import_text(text, metadata=GENERAL)
+
+    assert work.warning_values == [ArchiveWarning.NO_WARNINGS]
+    assert "The archive adds" not in work.notes
+
+
+def test_a_milder_declared_rating_never_lowers_the_metadata(db):
+    text = header("Rating: K+", "Warnings: none")
+
+    work = import_text(text, metadata={**GENERAL, "rating": "explicit", "warnings": ["non-con"]})
+
+    assert work.rating == Rating.EXPLICIT
+    assert work.warning_values == [ArchiveWarning.NON_CON]
+    assert "The archive" not in work.notes
+
+
+def test_a_declared_rating_never_replaces_not_rated(db):
+    work = import_text(header("Rating: Explicit", "Warnings: violence"))
+
+    assert work.rating == Rating.NOT_RATED
+    assert work.warning_values == sorted(
+        [ArchiveWarning.CHOSE_NOT_TO_WARN, ArchiveWarning.GRAPHIC_VIOLENCE]
+    )
+
+
+def test_declared_warnings_are_added_to_the_metadatas(db):
+    metadata = {**GENERAL, "warnings": ["graphic-violence"]}
+
+    work = import_text(header("Warnings: violence, non-con"), metadata=metadata)
+
+    assert work.warning_values == [ArchiveWarning.GRAPHIC_VIOLENCE, ArchiveWarning.NON_CON]
+    assert "adds the warnings Rape/Non-Con:" in work.notes
+
+
 # Chapters and counts
 
 

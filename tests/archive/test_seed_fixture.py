@@ -90,6 +90,33 @@ def test_seed_ratings_and_warnings_are_those_of_their_metadata(seeded):
         assert work.warning_values == sorted(metadata["warnings"]), work.title
 
 
+def test_each_seed_is_rated_and_warned_as_its_text_warrants(seeded):
+    # Pinned here as well as in the metadata files, so that lowering a seed's rating or
+    # dropping a warning is a deliberate change to two places, never a slip in one.
+    assert {work.title: (work.rating, work.warning_values) for work in seeded} == {
+        "The Academy Fire": ("teen", ["major-character-death"]),
+        "Bringing Kakashi Home": ("mature", ["non-con", "underage"]),
+        "Stuck in the Darkness": ("explicit", ["graphic-violence", "non-con"]),
+        "The Unknown Misery of Umino Iruka": (
+            "explicit",
+            ["graphic-violence", "major-character-death", "underage"],
+        ),
+        "After Mizuki": ("mature", ["major-character-death", "non-con", "underage"]),
+    }
+
+
+def test_a_stripped_italic_in_a_seed_is_shown_as_emphasis(seeded):
+    work = Work.objects.get(title="The Unknown Misery of Umino Iruka")
+
+    assert work.chapters.get().body.count("<em>") == 1
+
+
+def test_the_authors_pairings_are_kept_in_the_seed_notes(seeded):
+    work = Work.objects.get(title="Stuck in the Darkness")
+
+    assert "<p>Author's pairings: Iruka/Kakashi and Naruto/Sasuke</p>" in work.notes
+
+
 def test_seed_tags_are_those_of_their_metadata_with_the_right_kinds(seeded):
     for work, metadata in zip(seeded, seed_metadata(), strict=True):
         for field, kind in TAG_FIELDS.items():
@@ -122,7 +149,8 @@ def test_seed_text_has_no_non_breaking_spaces_or_markup_remnants(seeded):
 
 
 def test_seed_bodies_are_only_paragraphs_breaks_and_captions(seeded):
-    element = re.compile(r'^(?:<hr>|<p>[^<>]+</p>|<p class="break-caption">[^<>]+</p>)$')
+    text = r"(?:[^<>]|</?em>)+"  # a stripped italic in the text comes back as emphasis
+    element = re.compile(rf'^(?:<hr>|<p>{text}</p>|<p class="break-caption">{text}</p>)$')
     for work in seeded:
         for chapter in work.chapters.all():
             for line in chapter.body.split("\n"):
