@@ -18,7 +18,7 @@ from archive.models import (
     Work,
     WorkWarning,
 )
-from archive.sanitize import sanitize_html
+from archive.sanitize import demote_headings, sanitize_html
 from archive.words import count_words
 
 WORK_HTML_FIELDS = ["summary", "notes", "end_notes"]
@@ -28,7 +28,7 @@ CHAPTER_HTML_FIELDS = ["summary", "notes", "end_notes", "body"]
 def _sanitise(obj, fields):
     """Staff write through the same allowlist as creators: the admin is no way around it."""
     for field in fields:
-        setattr(obj, field, sanitize_html(getattr(obj, field)))
+        setattr(obj, field, sanitize_html(demote_headings(getattr(obj, field))))
 
 
 def _save_chapter(chapter):

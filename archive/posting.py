@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from archive import search
 from archive.importer import TAG_FIELDS
 from archive.models import Chapter, Tag, Work, WorkWarning
-from archive.sanitize import sanitize_html
+from archive.sanitize import demote_headings, sanitize_html
 from archive.vocabulary import TagKind
 from archive.words import count_words
 
@@ -68,7 +68,7 @@ def prepare_html(text):
     if text and not _BLOCK_TAG.search(text):
         paragraphs = (part.strip() for part in _BLANK_LINES.split(text))
         text = "".join(f"<p>{part}</p>".replace("\n", "<br>") for part in paragraphs if part)
-    return sanitize_html(text).strip()
+    return sanitize_html(demote_headings(text)).strip()
 
 
 def tag_problems(names_by_field):

@@ -1,5 +1,7 @@
 """The one HTML allowlist for everything creators write: bodies, notes and summaries."""
 
+import re
+
 import nh3
 
 ALLOWED_TAGS = {
@@ -10,6 +12,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 # A scene break's caption keeps its class so it can be styled apart from the prose.
 ALLOWED_CLASSES = {"p": {"break-caption"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+_TOP_HEADING = re.compile(r"<(/?)h([12])(?=[\s/>])", re.IGNORECASE)
 
 
 def sanitize_html(markup):
@@ -22,3 +25,12 @@ def sanitize_html(markup):
         url_schemes=URL_SCHEMES,
         link_rel="nofollow noopener noreferrer ugc",
     )
+
+
+def demote_headings(markup):
+    """A creator's <h1> and <h2> as <h3> and <h4>, as the importer reads them.
+
+    The page's own <h1> and <h2> stay the only ones, and the sanitiser would drop these
+    tags, running their text into what follows.
+    """
+    return _TOP_HEADING.sub(lambda match: f"<{match[1]}h{int(match[2]) + 2}", markup or "")

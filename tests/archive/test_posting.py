@@ -327,6 +327,27 @@ def test_plain_text_becomes_paragraphs(typed, saved):
     assert posting.prepare_html(typed) == saved
 
 
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [
+        ("<h1>Part One</h1><p>It began.</p>", "<h3>Part One</h3><p>It began.</p>"),
+        ('<H2 class="x">Night</H2 ><p>Dark.</p>', "<h4>Night</h4><p>Dark.</p>"),
+        # <h10> is no heading, so it is not taken for an <h1>.
+        ("<h3>Kept</h3><h10>Odd</h10>", "<h3>Kept</h3>Odd"),
+    ],
+)
+def test_top_level_headings_become_the_largest_a_chapter_may_have(typed, saved):
+    assert posting.prepare_html(typed) == saved
+
+
+def test_a_chapter_heading_keeps_its_text_apart_from_what_follows(creator):
+    work = new_draft(creator)
+
+    chapter = add(work, "Headings", "<h1>The Storm</h1><h2>Night</h2><p>It rained.</p>")
+
+    assert chapter.body == "<h3>The Storm</h3><h4>Night</h4><p>It rained.</p>"
+
+
 def test_tag_problems_name_the_field_and_the_kind(db):
     Tag.objects.create(name="Naruto", kind=TagKind.FANDOM)
     problems = posting.tag_problems({"characters": ["naruto"], "fandoms": ["Bleach"]})
