@@ -12,7 +12,6 @@ from archive.models import (
     Bookmark,
     Chapter,
     Kudos,
-    Reading,
     Tag,
     TaggedWork,
     Work,
@@ -307,8 +306,38 @@ def merge(modeladmin, request, queryset):
     )
 
 
+class TagAdminForm(forms.ModelForm):
+    """A canonical tag set by hand is checked by the wrangling rules: a bad one (another
+    kind, or the tag's own synonym) is a form error, not a failed save."""
+
+    class Meta:
+        model = Tag
+        fields = ["name", "slug", "kind", "canonical"]
+
+    def clean(self):
+        cleaned = super().clean()
+        canonical = cleaned.get("canonical")
+        changed = {"canonical", "kind"} & set(self.changed_data)
+        if canonical and changed and cleaned.get("kind"):
+            tag = Tag(pk=self.instance.pk, name=cleaned.get("name", ""), kind=cleaned["kind"])
+            try:
+                # As tags.make_synonym will: a synonym's synonyms go to its canonical.
+                tags._check(tag, canonical.canonical or canonical)
+            except ValidationError as error:
+                self.add_error("canonical", error)
+        return cleaned
+
+
+def _works_named_by(tag_ids):
+    """Works whose search documents hold these tags' names: tagged with them or a synonym."""
+    named = Tag.objects.filter(pk__in=tag_ids) | Tag.objects.filter(canonical__in=tag_ids)
+    tagged = TaggedWork.objects.filter(tag__in=named).values_list("content_object", flat=True)
+    return list(tagged.distinct())
+
+
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
+    form = TagAdminForm
     list_display = ["name", "kind", "canonical", "work_count"]
     list_filter = ["kind"]
     search_fields = ["name"]
@@ -325,12 +354,23 @@ class TagAdmin(admin.ModelAdmin):
         return tag.work_count
 
     def save_model(self, request, obj, form, change):
-        # Setting "canonical" by hand goes through the same rule as the action.
-        if change and "canonical" in form.changed_data and obj.canonical:
-            super().save_model(request, obj, form, change)
+        super().save_model(request, obj, form, change)
+        if "canonical" in form.changed_data and obj.canonical:
+            # Setting "canonical" by hand goes through the same rule as the action.
             tags.make_synonym(tag=obj, canonical=obj.canonical)
-        else:
-            super().save_model(request, obj, form, change)
+        if change and {"name", "canonical"} & set(form.changed_data):
+            # Search finds works by their tags' names and their canonical tags' names.
+            search.update_search_documents(_works_named_by([obj.pk]))
+
+    def delete_model(self, request, obj):
+        works = _works_named_by([obj.pk])
+        super().delete_model(request, obj)
+        search.update_search_documents(works)
+
+    def delete_queryset(self, request, queryset):
+        works = _works_named_by(list(queryset.values_list("pk", flat=True)))
+        super().delete_queryset(request, queryset)
+        search.update_search_documents(works)
 
 
 class InvestigationAdmin(admin.ModelAdmin):
@@ -361,16 +401,19 @@ class KudosAdmin(InvestigationAdmin):
 
 @admin.register(Bookmark)
 class BookmarkAdmin(InvestigationAdmin):
-    list_display = ["work", "reader", "private", "recommend", "updated_at"]
-    list_filter = ["private", "recommend"]
+    """Public bookmarks only: a private one is seen by its owner and nobody else, staff
+    included. Reading history is not in the admin at all, for the same reason."""
+
+    list_display = ["work", "reader", "recommend", "updated_at"]
+    list_filter = ["recommend"]
     list_select_related = ["work", "reader"]
     search_fields = ["work__title", "reader__username"]
-    fields = ["reader", "work", "notes", "private", "recommend", "created_at", "updated_at"]
+    fields = ["reader", "work", "notes", "recommend", "created_at", "updated_at"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).public()
 
-@admin.register(Reading)
-class ReadingAdmin(InvestigationAdmin):
-    list_display = ["reader", "work", "chapter", "visits", "last_read_at"]
-    list_select_related = ["reader", "work", "chapter"]
-    search_fields = ["work__title", "reader__username"]
-    date_hierarchy = "last_read_at"
+    def changelist_view(self, request, extra_context=None):
+        # Only the archive-wide number, never per reader or work: that is all staff learn.
+        private = Bookmark.objects.filter(private=True).count()
+        return super().changelist_view(request, {**(extra_context or {}), "private": private})

@@ -5,13 +5,15 @@ import datetime
 
 import pytest
 from django.contrib import admin
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ConsentChoice
 from archive.bookmarks import save_bookmark
 from archive.kudos import give_kudos, guest_key
-from archive.models import Chapter, Tag, Work
+from archive.models import Bookmark, Chapter, Reading, Tag, Work
 from archive.reading_history import record_visit
 from archive.vocabulary import ArchiveWarning, StandingChoice, TagKind
 from archive.words import count_words
@@ -34,8 +36,8 @@ def staff_client(client_for, superuser):
 
 @pytest.fixture
 def archive_rows(creator, reader_ask):
-    """A row of every kind the admin shows: works, chapters, tags, readers with consent
-    choices, kudos, bookmarks and readings."""
+    """A row of every kind the admin shows (works, chapters, tags, readers with consent
+    choices, kudos, public bookmarks) and a reading, which it does not show."""
     ConsentChoice.objects.create(
         reader=reader_ask, item="rating:mature", choice=StandingChoice.SHOW
     )
@@ -79,7 +81,6 @@ def test_every_changelist_and_change_page_answers(staff_client, archive_rows):
         "archive.Tag",
         "archive.Kudos",
         "archive.Bookmark",
-        "archive.Reading",
         "accounts.Reader",
     } <= visited_change_pages
 
@@ -136,8 +137,6 @@ def test_work_filters(staff_client, archive_rows, filters, titles):
         ("kudos", "lantern", 2),
         ("bookmark", "asker", 1),
         ("bookmark", "river", 0),
-        ("reading", "asker", 1),
-        ("reading", "lantern", 1),
         ("chapter", "river", 2),
         ("tag", "lantern", 1),
         ("reader", "asker", 1),
@@ -165,6 +164,50 @@ def test_investigation_pages_are_read_only(staff_client, archive_rows):
     assert response.status_code == 403
     bookmark.refresh_from_db()
     assert bookmark.notes == "Lovely."
+
+
+# What only readers themselves see
+
+
+def test_staff_never_see_private_bookmarks_only_how_many_there_are(staff_client, archive_rows):
+    lantern, river = archive_rows
+    secret = save_bookmark(
+        reader=make_reader("shy"), work=river, notes="My secret note", tags=["secret tag"]
+    )
+    Bookmark.objects.filter(pk=secret.pk).update(private=True)
+    changelist = admin_url(Bookmark, "changelist")
+
+    response = staff_client.get(changelist)
+    assert [b.notes for b in response.context["cl"].result_list] == ["Lovely."]
+    content = response.content.decode()
+    assert "1 private bookmark in the archive is not listed" in content
+    assert "shy" not in content and "My secret note" not in content
+    assert staff_client.get(changelist, {"q": "shy"}).context["cl"].result_count == 0
+
+    response = staff_client.get(admin_url(Bookmark, "change", secret.pk), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("admin:index")
+    assert "My secret note" not in response.content.decode()
+    assert "secret tag" not in response.content.decode()
+
+
+def test_reading_history_is_not_in_the_admin(staff_client, archive_rows):
+    assert Reading not in admin.site._registry
+    assert staff_client.get("/admin/archive/reading/").status_code == 404
+    assert "Readings" not in staff_client.get(reverse("admin:index")).content.decode()
+
+
+def test_bookmark_changelist_has_no_query_per_row(
+    staff_client, reader_ask, django_assert_num_queries
+):
+    for _ in range(3):
+        save_bookmark(reader=reader_ask, work=make_work(), notes="Public")
+    save_bookmark(reader=reader_ask, work=make_work(), private=True)
+    # The session, the staff member, the private bookmarks counted, the public bookmarks
+    # matching the filters and all of them counted, and the page of bookmarks with their
+    # works and readers (one join).
+    with django_assert_num_queries(6):
+        response = staff_client.get(admin_url(Bookmark, "changelist"))
+    assert response.context["cl"].result_count == 3
 
 
 # Actions
@@ -470,6 +513,82 @@ def test_tag_changelist_counts_works_without_a_query_per_row(
 
     counts = {tag.name: tag.work_count for tag in response.context["cl"].result_list}
     assert counts == {"Shared": 3, "Tag 0": 1, "Tag 1": 1, "Tag 2": 1}
+
+
+# Wrangling tags by hand
+
+
+def tag_change(client, tag, **changes):
+    url = admin_url(Tag, "change", tag.pk)
+    return client.post(url, {**change_form_data(client.get(url)), **changes})
+
+
+def test_a_canonical_tag_of_another_kind_is_a_form_error(staff_client, archive_rows):
+    fandom, additional = Tag.objects.get(name="Lantern Tales"), Tag.objects.get(name="Waiting")
+
+    response = tag_change(staff_client, additional, canonical=fandom.pk)
+
+    assert response.status_code == 200
+    assert "only tags of one kind can be synonyms" in str(response.context["errors"])
+    additional.refresh_from_db()
+    assert additional.canonical is None
+
+
+def test_a_tag_cannot_become_a_synonym_of_its_own_synonym(staff_client):
+    canonical = Tag.objects.create(name="Waiting", kind=TagKind.ADDITIONAL)
+    synonym = Tag.objects.create(name="Waits", kind=TagKind.ADDITIONAL, canonical=canonical)
+
+    response = tag_change(staff_client, canonical, canonical=synonym.pk)
+
+    assert response.status_code == 200
+    assert "cannot be a synonym of itself" in str(response.context["errors"])
+    canonical.refresh_from_db()
+    assert canonical.canonical is None
+
+
+def test_a_canonical_of_the_same_kind_is_saved_as_the_action_would(staff_client):
+    top = Tag.objects.create(name="Waiting", kind=TagKind.ADDITIONAL)
+    middle = Tag.objects.create(name="Waits", kind=TagKind.ADDITIONAL, canonical=top)
+    tag = Tag.objects.create(name="Waited", kind=TagKind.ADDITIONAL)
+
+    assert tag_change(staff_client, tag, canonical=middle.pk).status_code == 302
+
+    tag.refresh_from_db()
+    assert tag.canonical == top  # a synonym's synonym points at its canonical tag
+
+
+def search_finds(query):
+    """What a guest's search finds (another client: the staff member stays signed in)."""
+    response = Client().get(reverse("archive:search"), {"q": query})
+    return {work.title for work in response.context["page"].paginator.object_list}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="search documents: PostgreSQL only")
+def test_renaming_a_tag_in_the_admin_rebuilds_the_search_documents(staff_client):
+    make_work(title="The Candle", tags=[("Candlelight", TagKind.ADDITIONAL)])
+    canonical = Tag.objects.get(name="Candlelight")
+    Tag.objects.create(name="Tapers", kind=TagKind.ADDITIONAL, canonical=canonical)
+    make_work(title="The Vigil", tags=[("Tapers", TagKind.ADDITIONAL)])
+
+    assert tag_change(staff_client, canonical, name="Nightwatch").status_code == 302
+
+    # Tagged with it, and tagged with its synonym (searched by the canonical name too).
+    assert search_finds("nightwatch") == {"The Candle", "The Vigil"}
+    assert search_finds("candlelight") == set()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="search documents: PostgreSQL only")
+def test_setting_or_clearing_a_canonical_in_the_admin_rebuilds_the_search_documents(
+    staff_client, archive_rows
+):
+    canonical = Tag.objects.create(name="Nightwatch", kind=TagKind.ADDITIONAL)
+    waiting = Tag.objects.get(name="Waiting")
+
+    assert tag_change(staff_client, waiting, canonical=canonical.pk).status_code == 302
+    assert search_finds("nightwatch") == {"The Lantern"}
+
+    assert tag_change(staff_client, waiting, canonical="").status_code == 302
+    assert search_finds("nightwatch") == set()
 
 
 def test_adding_a_tag_the_work_has_is_a_form_error_not_a_crash(staff_client, archive_rows):
