@@ -4,7 +4,14 @@ from django.http import QueryDict
 
 from accounts.models import Reader
 from archive.models import Tag
-from archive.vocabulary import ConsentItem, StandingChoice
+from archive.vocabulary import (
+    STANDING_ITEMS,
+    ArchiveWarning,
+    ConsentItem,
+    Rating,
+    StandingChoice,
+    UngatedItem,
+)
 
 
 class SignupForm(UserCreationForm):
@@ -14,23 +21,47 @@ class SignupForm(UserCreationForm):
 
 
 class ConsentPreferencesForm(forms.Form):
-    """One show / ask / hide choice per rating and warning that needs consent."""
+    """A standing choice per rating and warning: show / ask / hide for those that need
+    agreement, show / hide for those that do not (nothing ever asks about them)."""
+
+    UNGATED_CHOICES = [
+        (StandingChoice.SHOW, "Show"),
+        (StandingChoice.HIDE, StandingChoice.HIDE.label),
+    ]
 
     def __init__(self, *args, current, **kwargs):
         super().__init__(*args, **kwargs)
-        for item in ConsentItem:
-            self.fields[item.value] = forms.ChoiceField(
-                label=item.label,
-                choices=StandingChoice.choices,
-                initial=current.get(item.value, StandingChoice.ASK),
+        for item, label in _in_vocabulary_order(STANDING_ITEMS):
+            gated = item in ConsentItem.values
+            default = StandingChoice.ASK if gated else StandingChoice.SHOW
+            self.fields[item] = forms.ChoiceField(
+                label=label,
+                choices=StandingChoice.choices if gated else self.UNGATED_CHOICES,
+                initial=current.get(item, default),
                 widget=forms.RadioSelect,
             )
+
+    def clean(self):
+        data = super().clean()
+        # "Show" is the default for what needs no agreement; like "ask" for the rest, the
+        # default is kept as no choice at all.
+        for item in UngatedItem.values:
+            if data.get(item) == StandingChoice.SHOW:
+                data[item] = StandingChoice.ASK
+        return data
 
     def rating_fields(self):
         return [self[name] for name in self.fields if name.startswith("rating:")]
 
     def warning_fields(self):
         return [self[name] for name in self.fields if name.startswith("warning:")]
+
+
+def _in_vocabulary_order(items):
+    """Ratings from General to Not Rated, then warnings, as DESIGN.md lists them."""
+    order = [f"rating:{value}" for value in Rating.values]
+    order += [f"warning:{value}" for value in ArchiveWarning.values]
+    return sorted(items, key=lambda choice: order.index(choice[0]))
 
 
 class ExcludeTagForm(forms.Form):

@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
 
-from archive.vocabulary import ConsentItem, StandingChoice
+from archive.vocabulary import STANDING_ITEMS, ConsentItem, StandingChoice
 
 
 class Theme(models.TextChoices):
@@ -59,18 +59,25 @@ class Reader(AbstractUser):
 
 
 class ConsentChoice(models.Model):
-    """A reader's standing choice for one rating or warning; no row means "ask each time"."""
+    """A reader's standing choice for one rating or warning; no row means "ask each time",
+    or for what needs no agreement, "show"."""
 
     reader = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="consent_choices")
-    item = models.CharField(max_length=40, choices=ConsentItem.choices)
+    item = models.CharField(max_length=40, choices=STANDING_ITEMS)
     choice = models.CharField(max_length=10, choices=StandingChoice.choices)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["reader", "item"], name="consent_choice_one_per_item"),
             models.CheckConstraint(
-                condition=models.Q(item__in=ConsentItem.values),
+                condition=models.Q(item__in=[item for item, _label in STANDING_ITEMS]),
                 name="consent_choice_item_in_vocabulary",
+            ),
+            # Nothing asks about what needs no agreement and it is shown by default, so the
+            # only choice kept for it is "hide".
+            models.CheckConstraint(
+                condition=models.Q(item__in=ConsentItem.values) | models.Q(choice="hide"),
+                name="consent_choice_ungated_only_hidden",
             ),
             models.CheckConstraint(
                 condition=models.Q(choice__in=StandingChoice.values),

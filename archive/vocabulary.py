@@ -52,6 +52,18 @@ class ConsentItem(models.TextChoices):
     UNDERAGE = "warning:underage", "Underage Sex"
 
 
+class UngatedItem(models.TextChoices):
+    """Ratings and warnings that need no agreement: a reader may still hide their works."""
+
+    GENERAL = "rating:general", "General Audiences rating"
+    TEEN = "rating:teen", "Teen And Up Audiences rating"
+    NO_WARNINGS = "warning:no-warnings", "No Archive Warnings Apply"
+
+
+# Everything a reader keeps a standing choice for.
+STANDING_ITEMS = [*ConsentItem.choices, *UngatedItem.choices]
+
+
 class StandingChoice(models.TextChoices):
     SHOW = "show", "Show without asking"
     ASK = "ask", "Ask each time"
