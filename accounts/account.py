@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Reader
+from archive import search
 from archive.models import Bookmark, BookmarkTag, Kudos, Work
 
 # The byline an orphaned work keeps, as on AO3, so it never reads as "Anonymous" by accident.
@@ -30,6 +31,8 @@ def export_account(*, reader):
     readings = reader.readings.select_related("work", "chapter").order_by("-last_read_at")
     marked = reader.marked_for_later.select_related("work").order_by("created_at")
     choices = reader.consent_choices.order_by("item").values_list("item", "choice")
+    exclusions = reader.excluded_tags.select_related("tag").order_by("tag__name")
+    saved_filters = reader.saved_filters.order_by("name")
     return {
         "exported_at": _when(timezone.now()),
         "profile": {
@@ -38,6 +41,18 @@ def export_account(*, reader):
             "date_joined": _when(reader.date_joined),
         },
         "consent_choices": dict(choices),
+        "excluded_tags": [
+            {
+                "tag": excluded.tag.name,
+                "kind": excluded.tag.kind,
+                "created_at": _when(excluded.created_at),
+            }
+            for excluded in exclusions
+        ],
+        "saved_filters": [
+            {"name": saved.name, "query": saved.query, "created_at": _when(saved.created_at)}
+            for saved in saved_filters
+        ],
         "display_settings": {
             "font_size": reader.font_size,
             "font": reader.font,
@@ -91,11 +106,15 @@ def delete_account(*, reader):
             "pk", flat=True
         )
     )
-    Work.objects.filter(creator=reader).update(creator=None, creator_name=ORPHAN_NAME)
+    orphaned = list(Work.objects.filter(creator=reader).values_list("pk", flat=True))
+    Work.objects.filter(pk__in=orphaned).update(creator=None, creator_name=ORPHAN_NAME)
     reader.delete()
     # A bookmark tag nobody else uses is this reader's own words; it goes with them.
     BookmarkTag.objects.filter(pk__in=tag_ids, tagged_bookmarks__isnull=True).delete()
     _recount(bookmarked | kudosed)
+    if orphaned:
+        # Their search documents still hold the username, which search must forget too.
+        search.update_search_documents(orphaned)
 
 
 def _recount(work_ids):

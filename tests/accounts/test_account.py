@@ -3,12 +3,13 @@
 import json
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.account import ORPHAN_NAME, delete_account, export_account
-from accounts.models import ConsentChoice, Reader
+from accounts.models import ConsentChoice, ExcludedTag, Reader, SavedFilter
 from archive.models import (
     Bookmark,
     BookmarkTag,
@@ -16,9 +17,11 @@ from archive.models import (
     Kudos,
     MarkedForLater,
     Reading,
+    Tag,
     TaggedBookmark,
     Work,
 )
+from archive.vocabulary import TagKind
 from tests.factories import PASSWORD, make_reader, make_work
 from tests.test_site import count_h1
 
@@ -95,6 +98,12 @@ def test_export_holds_everything_the_reader_keeps(reader_ask, creator):
     own = make_work(creator=reader_ask, title="Mine")
     leave_traces(reader_ask, work, private=True, tags=("rare", "favourites"))
     ConsentChoice.objects.create(reader=reader_ask, item="rating:mature", choice="show")
+    ExcludedTag.objects.create(
+        reader=reader_ask, tag=Tag.objects.create(name="Spiders", kind=TagKind.ADDITIONAL)
+    )
+    SavedFilter.objects.create(
+        reader=reader_ask, name="Short and sweet", query="words_to=1000&rating=general"
+    )
     Reader.objects.filter(pk=reader_ask.pk).update(font_size=130, theme="sepia")
     reader_ask.refresh_from_db()
 
@@ -106,6 +115,12 @@ def test_export_holds_everything_the_reader_keeps(reader_ask, creator):
         "date_joined": reader_ask.date_joined.isoformat(),
     }
     assert data["consent_choices"] == {"rating:mature": "show"}
+    [excluded] = data["excluded_tags"]
+    assert (excluded["tag"], excluded["kind"]) == ("Spiders", "additional")
+    assert excluded["created_at"]
+    [saved] = data["saved_filters"]
+    assert (saved["name"], saved["query"]) == ("Short and sweet", "words_to=1000&rating=general")
+    assert saved["created_at"]
     assert data["display_settings"] == {
         "font_size": 130,
         "font": "serif",
@@ -136,12 +151,16 @@ def test_export_never_holds_the_password_or_other_readers_data(reader_ask, other
     leave_traces(reader_ask, work)
     leave_traces(other, work, tags=("others-secret-tag",))
     make_work(creator=other, title="Not mine")
+    tag = Tag.objects.create(name="Others-excluded", kind=TagKind.ADDITIONAL)
+    ExcludedTag.objects.create(reader=other, tag=tag)
+    SavedFilter.objects.create(reader=other, name="Others-filter", query="rating=teen")
 
     text = json.dumps(export_account(reader=reader_ask))
 
     assert reader_ask.password not in text
     assert "password" not in text
-    for trace in ["other notes", "others-secret-tag", "Not mine", "other@example.com"]:
+    traces = ["other notes", "others-secret-tag", "Not mine", "other@example.com", "Others-"]
+    for trace in traces:
         assert trace not in text
 
 
@@ -149,6 +168,7 @@ def test_export_of_a_new_reader_is_empty_but_complete(reader_ask):
     data = export_account(reader=reader_ask)
     assert data["bookmarks"] == data["kudos"] == data["history"] == []
     assert data["marked_for_later"] == data["works"] == []
+    assert data["excluded_tags"] == data["saved_filters"] == []
     assert data["consent_choices"] == {}
 
 
@@ -200,17 +220,21 @@ def test_export_query_count_does_not_grow_with_the_data(
     works = [make_work(creator=creator) for _ in range(4)]
     leave_traces(reader_ask, works[0])
     make_work(creator=reader_ask)
-    # session, reader, savepoint, consent choices, bookmarks with works, their tags, kudos
-    # with works, readings with works and chapters, marked for later with works, own works,
-    # release savepoint
-    with django_assert_num_queries(11):
+    # session, reader, savepoint, consent choices, excluded tags with their tags, saved
+    # filters, bookmarks with works, their tags, kudos with works, readings with works and
+    # chapters, marked for later with works, own works, release savepoint
+    with django_assert_num_queries(13):
         client.get(EXPORT)
-    for work in works[1:]:
+    for number, work in enumerate(works[1:]):
         leave_traces(reader_ask, work, tags=("one", "two", "three"))
         make_work(creator=reader_ask)
-    with django_assert_num_queries(11):
+        tag = Tag.objects.create(name=f"Excluded {number}", kind=TagKind.ADDITIONAL)
+        ExcludedTag.objects.create(reader=reader_ask, tag=tag)
+        SavedFilter.objects.create(reader=reader_ask, name=f"Filter {number}", query="q=x")
+    with django_assert_num_queries(13):
         data = json.loads(client.get(EXPORT).content)
     assert len(data["bookmarks"]) == len(data["history"]) == 4
+    assert len(data["excluded_tags"]) == len(data["saved_filters"]) == 3
 
 
 # delete_account
@@ -274,6 +298,23 @@ def test_the_readers_works_stay_orphaned(creator, other):
         assert work.chapters.count() == 2
     assert (posted.kudos_count, posted.public_bookmark_count) == (1, 1)
     assert Kudos.objects.filter(work=posted, reader=other).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="search documents: PostgreSQL only")
+def test_search_forgets_the_username_of_a_deleted_creator(client, other):
+    creator = make_reader("quillmaster")
+    make_work(creator=creator, title="Orphaned Lanterns")
+    assert search_finds(client, "quillmaster") == ["Orphaned Lanterns"]
+
+    delete_account(reader=creator)
+
+    assert search_finds(client, "quillmaster") == []
+    assert search_finds(client, "lanterns") == ["Orphaned Lanterns"]
+
+
+def search_finds(client, query):
+    response = client.get(reverse("archive:search"), {"q": query})
+    return [work.title for work in response.context["page"].paginator.object_list]
 
 
 def test_bookmark_tags_only_the_reader_used_go_with_them(reader_ask, other, creator):
