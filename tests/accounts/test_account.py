@@ -338,6 +338,13 @@ def test_delete_page_asks_for_the_password(client_for, reader_ask):
     assert "orphan_account" in content
 
 
+def test_delete_page_query_count(client_for, reader_ask, django_assert_num_queries):
+    client = client_for(reader_ask)
+    # session, reader: the page only asks for the password
+    with django_assert_num_queries(2):
+        assert client.get(DELETE).status_code == 200
+
+
 def test_deleting_with_the_password_logs_out_and_says_so(client_for, reader_ask, creator):
     work = make_work(creator=creator)
     leave_traces(reader_ask, work)

@@ -159,6 +159,39 @@ def test_a_mismatched_new_password_is_a_form_error(client, reader_ask, mailoutbo
     assert authenticate(username="asker", password=PASSWORD) == reader_ask
 
 
+# Query counts
+
+
+def test_password_change_pages_query_count(client_for, reader_ask, django_assert_num_queries):
+    client = client_for(reader_ask)
+    for url in [CHANGE, reverse("accounts:password_change_done")]:
+        # session, reader
+        with django_assert_num_queries(2):
+            assert client.get(url).status_code == 200, url
+
+
+def test_password_reset_pages_query_count(
+    client, reader_ask, mailoutbox, django_assert_num_queries
+):
+    # A guest with no session yet: nothing to look up
+    for url in [RESET, reverse("accounts:password_reset_done")]:
+        with django_assert_num_queries(0):
+            assert client.get(url).status_code == 200, url
+    # readers with this address
+    with django_assert_num_queries(1):
+        client.post(RESET, {"email": "asker@example.com"})
+    # the reader the link names, then the new session that keeps the token out of the URL:
+    # whether its key is taken, savepoint, insert, release
+    with django_assert_num_queries(5):
+        form_page = client.get(reset_link(mailoutbox[0]))
+    # the reader, the session
+    with django_assert_num_queries(2):
+        assert client.get(form_page["Location"]).status_code == 200
+    # the session
+    with django_assert_num_queries(1):
+        assert client.get(reverse("accounts:password_reset_complete")).status_code == 200
+
+
 # Mail settings, read by a fresh process
 
 

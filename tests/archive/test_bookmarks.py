@@ -421,6 +421,24 @@ def test_bookmark_form_query_count(client_for, reader_ask, django_assert_num_que
         client.get(bookmark_url(work))
 
 
+def test_saving_a_bookmark_query_count(client_for, reader_ask, django_assert_num_queries):
+    work = make_work()
+    client = client_for(reader_ask)
+    # session, reader, work, its tags, its warnings, my bookmark (none yet); savepoint, my
+    # bookmark locked, savepoint, insert, release; tags by name, then savepoint, insert and
+    # release for each of the 2 new ones; links to other tags removed, links added, public
+    # count; release
+    with django_assert_num_queries(22):
+        client.post(bookmark_url(work), form_data(notes="First.", tags="a, b"))
+    # session, reader, work, its tags, its warnings, my bookmark, its tags (the form's
+    # initial value); savepoint, my bookmark locked, update; tags by name, savepoint, insert
+    # and release for the new one; the link to "a" removed, links added; release (the public
+    # count is unchanged)
+    with django_assert_num_queries(17):
+        client.post(bookmark_url(work), form_data(notes="Second.", tags="b, c"))
+    assert sorted(Bookmark.objects.get().tags.names()) == ["b", "c"]
+
+
 def test_signed_in_work_page_query_count(client_for, reader_ask, django_assert_num_queries):
     work = make_work(chapters=3)
     kudos.give_kudos(work=work, reader=quick_reader("alice"))

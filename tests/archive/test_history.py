@@ -397,6 +397,25 @@ def test_clearing_asks_first_then_forgets_everything(client_for, reader_ask):
     assert not Reading.objects.exists()
 
 
+def test_clear_history_confirmation_query_count(client_for, reader_ask, django_assert_num_queries):
+    client = client_for(reader_ask)
+    # session, reader: the page only asks
+    with django_assert_num_queries(2):
+        assert client.get(reverse("archive:clear_history")).status_code == 200
+
+
+def test_switching_history_query_count(client_for, reader_ask, django_assert_num_queries):
+    client = client_for(reader_ask)
+    switch = reverse("archive:switch_history")
+    # session, reader, savepoint, the reader's switch, savepoint, readings deleted, release,
+    # release
+    with django_assert_num_queries(8):
+        client.post(switch, {"history": "off", "clear": "on"})
+    # session, reader, savepoint, the reader's switch, release
+    with django_assert_num_queries(5):
+        client.post(switch, {"history": "on"})
+
+
 def test_switching_off_keeps_what_is_recorded_unless_asked(client_for, reader_ask):
     work = make_work(chapters=2)
     client = client_for(reader_ask)
