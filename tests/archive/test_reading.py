@@ -95,38 +95,102 @@ def test_drafts_are_404_to_everyone_but_their_creator_and_staff(client_for, crea
     assert draft not in client_for(None).get(reverse("archive:work_list")).context["page"]
 
 
-@pytest.mark.parametrize("chapters", [2, 12])
+def assert_shows_the_text(response, work, position):
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert body_marker(work.pk, position) in content
+    assert "Show me this work" not in content
+
+
+# Query counts: each pinned for 3 and 12 chapters, so that none grows with the work.
+
+
+@pytest.mark.parametrize("chapters", [3, 12])
 def test_chapter_page_query_count(client, django_assert_num_queries, chapters):
     work = make_work(chapters=chapters)
     # work with creator, its tags, its warnings, the chapter index, the chapter
     with django_assert_num_queries(5):
-        client.get(chapter_url(work, 2))
+        response = client.get(chapter_url(work, 2))
+    assert_shows_the_text(response, work, 2)
 
 
-def test_work_page_query_count(client, django_assert_num_queries):
-    work = make_work(chapters=3)
+@pytest.mark.parametrize("chapters", [3, 12])
+def test_work_page_query_count(client, django_assert_num_queries, chapters):
+    work = make_work(chapters=chapters)
     # work, tags, warnings, hit count update, chapter index, first chapter
     with django_assert_num_queries(6):
-        client.get(work.get_absolute_url())
+        response = client.get(work.get_absolute_url())
+    assert_shows_the_text(response, work, 1)
 
 
-def test_entire_work_query_count(client, django_assert_num_queries):
-    work = make_work(chapters=5)
+@pytest.mark.parametrize("chapters", [3, 12])
+def test_entire_work_query_count(client, django_assert_num_queries, chapters):
+    work = make_work(chapters=chapters)
     # work, tags, warnings, hit count update, every chapter
     with django_assert_num_queries(5):
-        client.get(reverse("archive:work_entire", args=[work.pk]))
+        response = client.get(reverse("archive:work_entire", args=[work.pk]))
+    assert_shows_the_text(response, work, chapters)
 
 
-def test_consented_guest_chapter_query_count(client, django_assert_num_queries):
-    work = make_work(rating="explicit", warnings=["non-con"], chapters=3)
+@pytest.mark.parametrize("chapters", [3, 12])
+def test_consented_guest_chapter_query_count(client, django_assert_num_queries, chapters):
+    work = make_work(rating="explicit", warnings=["non-con"], chapters=chapters)
     client.post(reverse("archive:consent", args=[work.pk]), {"items": work.consent_items()})
     # session, work, tags, warnings, chapter index, chapter
     with django_assert_num_queries(6):
-        client.get(chapter_url(work, 2))
+        response = client.get(chapter_url(work, 2))
+    assert_shows_the_text(response, work, 2)
 
 
 def test_interstitial_query_count(client, django_assert_num_queries):
     work = make_work(rating="explicit", warnings=["non-con"], chapters=3)
     # work, tags, warnings: the interstitial reads no chapter at all
     with django_assert_num_queries(3):
-        client.get(chapter_url(work, 2))
+        response = client.get(chapter_url(work, 2))
+    assert response.status_code == 200
+    assert body_marker(work.pk, 2) not in response.content.decode()
+
+
+@pytest.fixture
+def reading_as(client_for, reader_ask, reader_show, creator):
+    """A client signed in as a persona who may read a gated work, and that work."""
+
+    def sign_in(persona, chapters):
+        owner = creator if persona == "creator" else None
+        work = make_work(rating="explicit", warnings=["non-con"], chapters=chapters, creator=owner)
+        reader = {"consented": reader_ask, "show": reader_show, "creator": creator}[persona]
+        client = client_for(reader)
+        if persona == "consented":  # a reader who asks each time, and said yes to this work
+            client.post(reverse("archive:consent", args=[work.pk]), {"items": work.consent_items()})
+        return client, work
+
+    return sign_in
+
+
+# A signed-in reader's chapter page: session, reader, work with creator, its tags, its
+# warnings, the reader's standing choices (never read for the creator, who skips the gate),
+# the chapter index, the chapter, then the reading history (savepoint, the reading, its
+# update, release) and the reader's kudos and bookmark state for the buttons.
+SIGNED_IN_CHAPTER_QUERIES = {"consented": 13, "show": 13, "creator": 12}
+# The work page adds the hit count update, which a creator's own visits do not make.
+SIGNED_IN_WORK_QUERIES = {"consented": 14, "show": 14, "creator": 12}
+
+
+@pytest.mark.parametrize("chapters", [3, 12])
+@pytest.mark.parametrize("persona", SIGNED_IN_CHAPTER_QUERIES)
+def test_signed_in_chapter_page_query_count(
+    reading_as, django_assert_num_queries, persona, chapters
+):
+    client, work = reading_as(persona, chapters)
+    with django_assert_num_queries(SIGNED_IN_CHAPTER_QUERIES[persona]):
+        response = client.get(chapter_url(work, 2))
+    assert_shows_the_text(response, work, 2)
+
+
+@pytest.mark.parametrize("chapters", [3, 12])
+@pytest.mark.parametrize("persona", SIGNED_IN_WORK_QUERIES)
+def test_signed_in_work_page_query_count(reading_as, django_assert_num_queries, persona, chapters):
+    client, work = reading_as(persona, chapters)
+    with django_assert_num_queries(SIGNED_IN_WORK_QUERIES[persona]):
+        response = client.get(work.get_absolute_url())
+    assert_shows_the_text(response, work, 1)
