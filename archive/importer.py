@@ -1,5 +1,6 @@
 """Turning text, HTML and EPUB files (and their metadata files) into works and chapters."""
 
+import dataclasses
 import datetime
 import html
 import os
@@ -14,6 +15,7 @@ from django.utils import timezone
 from archive import formats, search
 from archive.counters import refresh_work_counts
 from archive.models import Chapter, Tag, Work, WorkWarning
+from archive.posting import TAG_FIELDS, existing_tags, tag_name_problem
 from archive.sanitize import sanitize_html
 from archive.text_import import parse_work
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
@@ -26,12 +28,9 @@ UNKNOWN_CONTENT = {
     "warnings": [ArchiveWarning.CHOSE_NOT_TO_WARN],
     "category": Category.OTHER,
 }
-TAG_FIELDS = {
-    "fandoms": TagKind.FANDOM,
-    "relationships": TagKind.RELATIONSHIP,
-    "characters": TagKind.CHARACTER,
-    "additional_tags": TagKind.ADDITIONAL,
-}
+# They carry nothing a reader sees, and PostgreSQL refuses a NUL in text; tabs and line
+# breaks are kept.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Ratings from the least to the most a reader must agree to. Not Rated may hide anything, so
 # an author's own rating never replaces it.
 STRICTNESS = [Rating.GENERAL, Rating.TEEN, Rating.MATURE, Rating.EXPLICIT, Rating.NOT_RATED]
@@ -111,6 +110,8 @@ def _check_metadata(metadata, name):
             reject(f"{field} must be a list of tag names")
         if any(len(tag.strip()) > 100 for tag in tags):
             reject(f"a tag in {field} is longer than 100 characters")
+        for problem in filter(None, (tag_name_problem(tag.strip()) for tag in tags)):
+            reject(f"{field}: {problem}")
 
 
 def _is_list_of_text(value):
@@ -177,7 +178,7 @@ def create_imported_work(parsed, *, metadata=None, creator=None, name="text", po
     """Make a work and its chapters from a parsed file and its metadata; all or nothing.
 
     What the file says (title, creator, summary, language) wins over the metadata."""
-    metadata = {**UNKNOWN_CONTENT, **(metadata or {})}
+    parsed, metadata = _clean(parsed), _clean({**UNKNOWN_CONTENT, **(metadata or {})})
     _check_metadata(metadata, name)
     if not parsed.chapters or not any(chapter.body for chapter in parsed.chapters):
         raise ImportRejected(f"{name}: no story text found")
@@ -233,13 +234,32 @@ def create_imported_work(parsed, *, metadata=None, creator=None, name="text", po
     return work
 
 
+def _clean(value):
+    """The value with control characters taken out of every string in it: strings, lists,
+    dicts (metadata) and dataclasses (a parsed work and its chapters)."""
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.sub("", value)
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _clean(item) for key, item in value.items()}
+    if dataclasses.is_dataclass(value):
+        cleaned = {f.name: _clean(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **cleaned)
+    return value
+
+
 def _tags(metadata, name):
-    """The metadata's tags, reusing existing ones; a name already used for another kind is
-    an error rather than a silent re-kinding."""
+    """The metadata's tags, reusing existing ones whatever their case (as posting does); a
+    name already used for another kind is an error rather than a silent re-kinding."""
     tags = []
+    existing = existing_tags(tag.strip() for field in TAG_FIELDS for tag in metadata.get(field, []))
     for field, kind in TAG_FIELDS.items():
         for tag_name in metadata.get(field, []):
-            tag, _ = Tag.objects.get_or_create(name=tag_name.strip(), defaults={"kind": kind})
+            tag = existing.get(tag_name.strip().lower())
+            if tag is None:
+                tag, _ = Tag.objects.get_or_create(name=tag_name.strip(), defaults={"kind": kind})
+                existing[tag.name.lower()] = tag
             if tag.kind != kind:
                 raise ImportRejected(
                     f"{name}: tag {tag_name!r} is already a {tag.get_kind_display()} tag"

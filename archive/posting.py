@@ -12,12 +12,18 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from archive import search
-from archive.importer import TAG_FIELDS
 from archive.models import Chapter, Tag, Work, WorkWarning
 from archive.sanitize import demote_headings, sanitize_html
 from archive.vocabulary import TagKind
 from archive.words import count_words
 
+# A work's tag boxes and the kind of tag each holds (forms and metadata files use these names).
+TAG_FIELDS = {
+    "fandoms": TagKind.FANDOM,
+    "relationships": TagKind.RELATIONSHIP,
+    "characters": TagKind.CHARACTER,
+    "additional_tags": TagKind.ADDITIONAL,
+}
 WORK_TEXT_FIELDS = ("summary", "notes", "end_notes")
 CHAPTER_TEXT_FIELDS = ("summary", "notes", "end_notes", "body")
 # What a creator may set on a work directly; counters, dates and revision are the archive's.
@@ -77,7 +83,7 @@ def tag_problems(names_by_field):
     A name may not be used for two kinds: not one that already exists as another kind,
     nor the same new name in two fields.
     """
-    existing = _existing_tags(name for names in names_by_field.values() for name in names)
+    existing = existing_tags(name for names in names_by_field.values() for name in names)
     return _problems(names_by_field, existing)
 
 
@@ -311,7 +317,7 @@ def _tags_for(names_by_field):
     all_names = [name for names in names_by_field.values() for name in names]
     for problem in filter(None, map(tag_name_problem, all_names)):
         raise PostingRefused(problem)
-    existing = _existing_tags(all_names)
+    existing = existing_tags(all_names)
     for messages in _problems(names_by_field, existing).values():
         raise PostingRefused(messages[0])
     tags = []
@@ -344,7 +350,7 @@ def _problems(names_by_field, existing):
     return problems
 
 
-def _existing_tags(names):
+def existing_tags(names):
     """Tags with these names, matched regardless of case, by lower-cased name (one query)."""
     names = {name.lower(): name for name in names}
     if not names:

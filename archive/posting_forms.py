@@ -7,7 +7,7 @@ from django.utils.http import urlencode
 from django.utils.text import format_lazy
 
 from archive import posting
-from archive.importer import TAG_FIELDS
+from archive.posting import TAG_FIELDS
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
 from archive.words import count_words
 

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import DataError
 from django.shortcuts import redirect, render
 
 from archive.forms import ImportForm
@@ -20,6 +21,10 @@ def import_work(request):
             work = import_file(upload, creator=request.user, metadata=metadata, posted=False)
         except ImportRejected as error:
             form.add_error("file", str(error))
+        except DataError:
+            # A value the database cannot store; an outage (OperationalError) is left to
+            # the archive's 503 page.
+            form.add_error("file", f"{upload.name}: the archive could not store what it holds.")
         else:
             messages.success(
                 request,

@@ -3,6 +3,7 @@ staff can see."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 
 from archive.models import Chapter, Tag, TaggedWork, Work, WorkWarning
@@ -231,6 +232,29 @@ def test_a_fandom_that_is_another_kind_of_tag_is_refused(client_for, creator):
     assert "“Wren” is already a Character tag, not a fandom." in response.content.decode()
     assert Work.objects.count() == 0
     assert not Tag.objects.filter(name="Lantern Tales").exists()
+
+
+def test_a_nul_in_the_file_is_taken_out_rather_than_refused(client_for, creator):
+    response = upload(
+        client_for(creator), "lantern.txt", TEXT.replace("lantern", "lan\x00tern").encode()
+    )
+
+    assert response.status_code == 302
+    body = Work.objects.get().chapters.get(position=1).body
+    assert body == "<p>The lantern flickered in the wind.</p>"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="smallint limits: PostgreSQL only")
+def test_a_file_the_database_refuses_is_a_form_error_not_a_crash(client_for, creator):
+    # More chapters than a chapter position can number: PostgreSQL refuses the rows.
+    chapters = "".join(f"Chapter {n}\n\nWords.\n\n" for n in range(1, 32770))
+    before = row_counts()
+
+    response = upload(client_for(creator), "endless.txt", f"Endless\n\n{chapters}".encode())
+
+    assert response.status_code == 400
+    assert "endless.txt: the archive could not store what it holds." in response.content.decode()
+    assert row_counts() == before
 
 
 def test_the_refused_form_is_valid_html_with_one_h1(client_for, creator):

@@ -1,10 +1,13 @@
 """The operations commands: import_works, load_seed_works and build_seed_fixture."""
 
+import errno
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from archive import seeds
 from archive.models import Chapter, Tag, TaggedWork, Work, WorkWarning
@@ -111,13 +114,80 @@ def test_import_works_dry_run_still_reports_bad_files(db, folder):
     assert Work.objects.count() == 0
 
 
-def test_import_works_refuses_a_missing_path_before_importing_anything(db, folder):
-    missing = folder / "nowhere"
+def test_import_works_reports_a_missing_path_and_imports_the_rest(db, folder):
+    missing = folder / "nowhere.txt"
 
-    with pytest.raises(CommandError, match="nowhere: no such file or folder"):
-        call_command("import_works", str(folder), str(missing), verbosity=0, stdout=StringIO())
+    out, error = run("import_works", str(folder / "b_river.txt"), str(missing))
 
-    assert Work.objects.count() == 0
+    assert str(error) == "1 file(s) could not be imported."
+    assert "Imported 1 of 2 files." in out
+    assert f"failed  {missing}: no such file or folder" in out
+    assert list(Work.objects.values_list("title", flat=True)) == ["The River"]
+
+
+def test_import_works_searches_folders_with_their_subfolders(db, tmp_path):
+    (tmp_path / "one" / "two").mkdir(parents=True)
+    (tmp_path / "top.txt").write_text(story("On Top", "It sat."), "utf-8")
+    (tmp_path / "one" / "middle.txt").write_text(story("In the Middle", "It hid."), "utf-8")
+    (tmp_path / "one" / "two" / "deep.txt").write_text(story("Deep Down", "It sank."), "utf-8")
+
+    out, error = run("import_works", str(tmp_path))
+
+    assert error is None
+    assert "Imported 3 of 3 files." in out
+    titles = sorted(Work.objects.values_list("title", flat=True))
+    assert titles == ["Deep Down", "In the Middle", "On Top"]
+
+
+def test_import_works_takes_control_characters_out_of_what_it_saves(db, tmp_path):
+    text = story("The Nul\x00 Lantern", "It flick\x00ered\x07.").replace("Wren", "W\x00ren")
+    (tmp_path / "nul.txt").write_text(text, "utf-8")
+    (tmp_path / "nul.toml").write_text(
+        GOOD_METADATA + 'fandoms = ["Lantern\\u0000 Tales"]\nsummary = "A\\u0000 wait."\n',
+        "utf-8",
+    )
+    (tmp_path / "plain.txt").write_text(story("The River", "It ran on."), "utf-8")
+
+    out, error = run("import_works", str(tmp_path))
+
+    assert error is None, out
+    assert "Imported 2 of 2 files." in out
+    work = Work.objects.get(title="The Nul Lantern")
+    assert (work.creator_name, work.summary) == ("Wren", "<p>A wait.</p>")
+    assert [tag.name for tag in work.tags.all()] == ["Lantern Tales"]
+    assert "It flickered." in work.chapters.get().body
+
+
+def test_a_file_that_cannot_be_read_is_a_failure_and_the_batch_goes_on(db, folder, monkeypatch):
+    # The disk is an edge of the archive: a read that fails there is simulated.
+    read_bytes = Path.read_bytes
+
+    def failing_read(path):
+        if path.name == "a_lantern.txt":
+            raise OSError(errno.EIO, "Input/output error")
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", failing_read)
+
+    out, error = run("import_works", str(folder))
+
+    assert str(error) == "2 file(s) could not be imported."
+    assert "a_lantern.txt: could not be read (Input/output error)" in out
+    assert list(Work.objects.values_list("title", flat=True)) == ["The River"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="smallint limits: PostgreSQL only")
+def test_a_file_the_database_refuses_is_a_failure_and_the_batch_goes_on(db, folder):
+    # More chapters than a chapter position can number: PostgreSQL refuses the rows.
+    chapters = "".join(f"Chapter {n}\n\nWords.\n\n" for n in range(1, 32770))
+    (folder / "a_endless.txt").write_text(f"Endless\nAuthor: Wren\n\n{chapters}", "utf-8")
+
+    out, error = run("import_works", str(folder))
+
+    assert str(error) == "2 file(s) could not be imported."
+    assert "a_endless.txt: the database refused it (" in out
+    assert "Imported 2 of 4 files." in out
+    assert not Work.objects.filter(title="Endless").exists()
 
 
 def test_import_works_given_texts_and_their_metadata_files_imports_only_the_texts(db, tmp_path):

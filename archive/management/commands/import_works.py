@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from tqdm import tqdm
 
 from archive.importer import PARSERS, ImportRejected, import_file
@@ -20,7 +20,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", help="Files or folders to import.")
+        parser.add_argument(
+            "paths", nargs="+", help="Files or folders (searched with their subfolders) to import."
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="Check every file; save nothing."
         )
@@ -34,6 +36,11 @@ class Command(BaseCommand):
                 imported.append(self._import(path, dry_run=dry_run))
             except ImportRejected as error:
                 failed.append(str(error))
+            # Whatever one file meets, the batch goes on and the summary says what it was.
+            except DatabaseError as error:
+                failed.append(f"{path}: the database refused it ({_first_line(error)})")
+            except OSError as error:
+                failed.append(f"{path}: could not be read ({error.strerror or error})")
         verb = "Would import" if dry_run else "Imported"
         self.stdout.write(self.style.SUCCESS(f"{verb} {len(imported)} of {total} files."))
         for title in imported:
@@ -50,9 +57,9 @@ class Command(BaseCommand):
         for raw in paths:
             path = Path(raw)
             if path.is_dir():
-                files.extend(sorted(p for p in path.iterdir() if p.is_file() and _importable(p)))
+                files.extend(sorted(p for p in path.rglob("*") if p.is_file() and _importable(p)))
             elif not path.is_file():
-                raise CommandError(f"{raw}: no such file or folder")
+                refused.append(f"{raw}: no such file or folder")
             elif _importable(path):
                 files.append(path)
             elif path.suffix != ".toml":
@@ -73,3 +80,7 @@ class Command(BaseCommand):
 
 def _importable(path):
     return path.suffix.lower() in PARSERS
+
+
+def _first_line(error):
+    return (str(error).strip() or type(error).__name__).splitlines()[0]
