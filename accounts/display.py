@@ -22,9 +22,12 @@ COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 FONT_SIZES = [(size, f"{size}%") for size in range(80, 201, 10)]
 LINE_SPACINGS = [(Decimal(f"{n / 10:.2f}"), f"{n / 10:.1f}") for n in range(12, 25, 2)]
 FULL_WIDTH = 120  # wider than any page's column, so the text fills it
-TEXT_WIDTHS = [(width, f"{width} characters") for width in (30, 34, 38, 42, 46, 50, 60, 70, 80)] + [
-    (FULL_WIDTH, "Full width")
-]
+# Widths are in em (--reading-width), and a line of English holds about two characters to
+# the em (1.8 to 2.2 with the fonts readers get): each is labelled with twice as many.
+TEXT_WIDTHS = [
+    (width, f"About {5 * round(width * 2 / 5)} characters")
+    for width in (30, 34, 38, 42, 46, 50, 60, 70, 80)
+] + [(FULL_WIDTH, "Full width")]
 # Keep in step with --reading-font-size on :root in static/css/archive.css.
 BASE_FONT_SIZE_REM = Decimal("1.125")
 FONT_STACKS = {
@@ -86,7 +89,8 @@ class DisplaySettingsForm(forms.Form):
         label="Line length",
         choices=TEXT_WIDTHS,
         coerce=int,
-        help_text="At most this many characters to a line; narrower screens use their width.",
+        help_text="Roughly this many characters to a line, depending on the font; narrower "
+        "screens use their width.",
     )
     theme = forms.ChoiceField(label="Colours", choices=Theme.choices)
 

@@ -122,3 +122,34 @@ def test_guest_changes_theme_and_text_size_and_they_apply_on_first_paint(page, l
     # The server sends them in the page itself, so nothing waits for a script.
     served = page.request.get(chapter_page).text()
     assert re.search(r'<html lang="en" data-theme="dark" style="[^"]*--reading-font-size', served)
+
+
+# Characters on each full line of the chapter's paragraphs (the last line of each is short).
+CHARACTERS_PER_LINE = """() => {
+  const counts = [];
+  for (const p of document.querySelectorAll(".userstuff p")) {
+    const text = p.firstChild, range = document.createRange(), lines = new Map();
+    for (let i = 0; i < text.length; i++) {
+      range.setStart(text, i);
+      range.setEnd(text, i + 1);
+      const top = Math.round(range.getBoundingClientRect().top);
+      lines.set(top, (lines.get(top) || 0) + 1);
+    }
+    counts.push(...[...lines.values()].slice(0, -1));
+  }
+  return counts.reduce((sum, n) => sum + n, 0) / counts.length;
+}"""
+
+
+def test_the_line_length_a_reader_chooses_is_about_what_its_label_says(page, long_work):
+    chapter_page = reverse("archive:chapter_detail", args=[long_work.pk, 2])
+    page.goto(chapter_page)
+    assert page.evaluate(CHARACTERS_PER_LINE) == pytest.approx(75, rel=0.2)  # the default
+
+    page.goto(reverse("accounts:display"))
+    page.get_by_label("Line length").select_option(label="About 60 characters")
+    page.get_by_role("button", name="Save display settings").click()
+    expect(page.get_by_text("Your display settings are saved.")).to_be_visible()
+
+    page.goto(chapter_page)
+    assert page.evaluate(CHARACTERS_PER_LINE) == pytest.approx(60, rel=0.2)
