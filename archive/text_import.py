@@ -92,8 +92,7 @@ EMPHASIS = {"i": "em", "em": "em", "u": "em", "b": "strong", "strong": "strong"}
 # cannot touch it and nothing in the text can forge it; _escape turns them into tags.
 OPEN = {"em": "\ue000", "strong": "\ue002"}
 CLOSE = {"em": "\ue001", "strong": "\ue003"}
-MARKERS = {OPEN["em"]: "<em>", CLOSE["em"]: "</em>", OPEN["strong"]: "<strong>"}
-MARKERS[CLOSE["strong"]] = "</strong>"
+MARKERS = {OPEN[kind]: f"<{kind}>" for kind in OPEN} | {CLOSE[kind]: f"</{kind}>" for kind in CLOSE}
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 # Short words so frequent that a text too small to show its own vocabulary still tells
 # "it" (a word) from "ithis" ("this" in italics).
@@ -157,8 +156,7 @@ def parse_work(text: str) -> ParsedWork:
 def _clean(line, vocabulary):
     """Normalise one line: entities decoded, no non-breaking spaces, emphasis marked, no
     markup remnants, single spaces."""
-    line = line.translate(NO_MARKERS)
-    line = ENTITY_RE.sub(lambda match: html.unescape(match.group()), line)
+    line = _decode_entities(line.translate(NO_MARKERS))
     line = line.replace("\u00a0", " ")
     line = WHOLE_EMPHASIS_RE.sub(_whole_emphasis, line)
     line = MARKUP_TAG_RE.sub("", line)
@@ -169,6 +167,10 @@ def _clean(line, vocabulary):
 NO_MARKERS = dict.fromkeys(map(ord, MARKERS))
 
 
+def _decode_entities(text):
+    return ENTITY_RE.sub(lambda match: html.unescape(match.group()), text)
+
+
 def _whole_emphasis(match):
     kind = EMPHASIS[match.group("tag")]
     return OPEN[kind] + match.group("text") + CLOSE[kind]
@@ -176,10 +178,9 @@ def _whole_emphasis(match):
 
 def _vocabulary(text):
     """How often each word occurs in the text, leaving out words glued to a closing "/i"."""
-    decoded = ENTITY_RE.sub(lambda match: html.unescape(match.group()), text)
     return Counter(
         word.lower()
-        for token in decoded.split()
+        for token in _decode_entities(text).split()
         if "/" not in token
         for word in WORD_RE.findall(token)
     )
@@ -213,12 +214,10 @@ def _opening(line, floor, closing, tag, vocabulary):
         inner = WORD_RE.match(line, start + len(tag))
         if not line.startswith(tag, start) or not inner:
             continue
-        glued = (tag + inner.group()).lower()
+        word, glued = inner.group().lower(), (tag + inner.group()).lower()
         # The closing word itself ("inever/i") is not in the vocabulary; others count once.
         itself = 0 if token.end() == closing - floor else 1
-        if _is_word(inner.group().lower(), vocabulary, 0) and not _is_word(
-            glued, vocabulary, itself
-        ):
+        if _is_word(word, vocabulary, 0) and not _is_word(glued, vocabulary, itself):
             return start
     return None
 
