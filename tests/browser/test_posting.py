@@ -9,7 +9,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from archive.models import Work
-from tests.factories import PASSWORD, make_reader
+from archive.vocabulary import TagKind
+from tests.factories import PASSWORD, make_reader, make_work
 
 
 @pytest.fixture
@@ -87,3 +88,19 @@ def test_reader_posts_a_work_with_two_chapters_and_a_guest_reads_and_downloads_i
     assert "The lamp was lit at dusk." in text
     assert "Tobias kept the log through the storm." in text
     guest.close()
+
+
+def test_each_tag_box_suggests_only_tags_of_its_kind(page, poet):
+    make_work(tags=[("Naruto", TagKind.FANDOM), ("Naruto Uzumaki", TagKind.CHARACTER)])
+    log_in(page, poet)
+    page.goto(reverse("archive:new_work"))
+
+    page.get_by_label("Fandoms:").press_sequentially("Naru")
+    fandoms = page.locator("#fandoms-suggestions option")
+    expect(fandoms).to_have_count(1)
+    expect(fandoms).to_have_attribute("value", "Naruto")
+
+    page.get_by_label("Characters:").press_sequentially("Mira, naru")
+    characters = page.locator("#characters-suggestions option")
+    expect(characters).to_have_count(1)
+    expect(characters).to_have_attribute("value", "Mira, Naruto Uzumaki")
