@@ -6,25 +6,27 @@ counts and facets are taken over exactly the works the reader can page through.
 """
 
 from django import forms
-from django.core.exceptions import EmptyResultSet
-from django.db import connection
-from django.db.models import Count, Q
-from django.db.models.functions import Lower
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 
-from archive import search
-from archive.models import Tag, TaggedWork, WorkWarning
+from archive import facets, search
+from archive.models import Tag, WorkWarning, families_of
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
 
 MAX_TAGS = 20
 MAX_WORDS = 100_000_000
-FACET_LIMIT = 10
-FACET_MORE_LIMIT = 100
+
+# The name a blurb shows: the creator's account, else the imported creator name, else
+# "Anonymous" (see Work.creator_display).
+CREATOR_NAME = Lower(
+    Coalesce("creator__username", NullIf("creator_name", Value("")), Value("Anonymous"))
+)
 
 SORTS = {
     "updated": ("Date updated", ["-updated", "-id"]),
     "posted": ("Date posted", ["-published", "-id"]),
     "title": ("Title", [Lower("title"), "id"]),
-    "creator": ("Creator", [Lower("creator_name"), "id"]),
+    "creator": ("Creator", [CREATOR_NAME, "id"]),
     "words": ("Word count", ["-word_count", "-id"]),
     "kudos": ("Kudos", ["-kudos_count", "-id"]),
     "hits": ("Hits", ["-hits", "-id"]),
@@ -83,17 +85,18 @@ class WorkFilterForm(forms.Form):
         choices=[("", "All works"), ("yes", "Complete works only"), ("no", "Works in progress")],
         required=False,
     )
-    words_from = forms.IntegerField(
-        min_value=0, max_value=MAX_WORDS, required=False, label="Words from"
-    )
-    words_to = forms.IntegerField(min_value=0, max_value=MAX_WORDS, required=False, label="to")
+    # The ranges sit in fieldsets ("Word count", "Last updated") that name what they bound.
+    words_from = forms.IntegerField(min_value=0, max_value=MAX_WORDS, required=False, label="From")
+    words_to = forms.IntegerField(min_value=0, max_value=MAX_WORDS, required=False, label="To")
     updated_from = forms.DateField(
-        required=False, label="Updated from", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
     )
     updated_to = forms.DateField(
-        required=False, label="to", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
-    language = forms.CharField(max_length=20, required=False)
+    language = forms.CharField(
+        max_length=20, required=False, help_text="A language code, such as en or ja."
+    )
     q = forms.CharField(max_length=200, required=False, label="Search within results")
     sort = forms.ChoiceField(
         choices=[(key, label) for key, (label, _) in SORTS.items()],
@@ -140,23 +143,24 @@ class WorkFilter:
         self.base = base
         self.exclusions = exclusions
         self.messages = []
-        self.include_tags = self._find_tags(self.data.get("tag", []), "include")
-        self.exclude_tags = self._find_tags(self.data.get("exclude_tag", []), "exclude")
+        include = self.data.get("tag", [])
+        exclude = self.data.get("exclude_tag", [])
+        found = _tags_named([*include, *exclude])
+        self.include_tags = self._chosen(include, found, purpose="include")
+        self.exclude_tags = self._chosen(exclude, found, purpose="exclude")
 
-    def _find_tags(self, names, purpose):
-        if not names:
-            return []
-        wanted = Q()
+    def _chosen(self, names, found, *, purpose):
+        """The tags these names chose; a name no tag has is reported (and, to include,
+        leaves nothing to list)."""
+        chosen = []
         for name in names:
-            wanted |= Q(name__iexact=name)
-        found = list(Tag.objects.filter(wanted))
-        known = {tag.name.lower() for tag in found}
-        for name in names:
-            if name.lower() not in known:
+            tag = found.get(name.lower())
+            if tag is None:
                 self.messages.append(f"There is no tag called “{name}”.")
-                if purpose == "include":
-                    self.unknown_include = True
-        return found
+                self.unknown_include = self.unknown_include or purpose == "include"
+            elif tag not in chosen:
+                chosen.append(tag)
+        return chosen
 
     @property
     def showing_hidden(self):
@@ -224,76 +228,30 @@ class WorkFilter:
             return 0
         return self.filtered().count() - shown_count
 
-    def facets(self, works):
-        """Counts over the whole result for ratings, warnings, categories and each tag kind."""
-        more = self.data.get("more")
-        values = {
-            "rating": _counted(works.order_by().values("rating").annotate(n=Count("pk"))),
-            "category": _counted(works.order_by().values("category").annotate(n=Count("pk"))),
-            "warning": _counted(
-                WorkWarning.objects.filter(work__in=works.order_by().values("pk"))
-                .values("warning")
-                .annotate(n=Count("pk"))
-            ),
-        }
-        facets = {
-            "ratings": _vocabulary_facet(Rating, values["rating"]),
-            "warnings": _vocabulary_facet(ArchiveWarning, values["warning"]),
-            "categories": _vocabulary_facet(Category, values["category"]),
-            "tags": _tag_facets(works, more),
-        }
-        return facets
+    def facets(self, works, *, omit=()):
+        """Counts over the whole result for ratings, warnings, categories and each tag kind;
+        the chosen tags (and `omit`, the tags a page is about) are not offered again."""
+        chosen = families_of([*self.include_tags, *self.exclude_tags, *omit])
+        return facets.count(works, omit_families=chosen, more=self.data.get("more"))
+
+    def tag_sections(self, counted):
+        """One section per tag kind: its facet (when counted) and its include/exclude boxes."""
+        by_kind = {facet["kind"]: facet for facet in counted.tags} if counted else {}
+        return [
+            {"kind": kind, "label": label, "facet": by_kind.get(kind)}
+            for kind, label in TagKind.choices
+        ]
+
+
+def _tags_named(names):
+    """Tags by lower-cased name, found in one query whatever their case in the request."""
+    if not names:
+        return {}
+    wanted = Q()
+    for name in names:
+        wanted |= Q(name__iexact=name)
+    return {tag.name.lower(): tag for tag in Tag.objects.filter(wanted)}
 
 
 def _works_warned(warning):
     return WorkWarning.objects.filter(warning=warning).values("work")
-
-
-def _counted(rows):
-    return {row[next(key for key in row if key != "n")]: row["n"] for row in rows}
-
-
-def _vocabulary_facet(vocabulary, counts):
-    return [
-        {"value": value, "label": label, "count": counts[value]}
-        for value, label in vocabulary.choices
-        if counts.get(value)
-    ]
-
-
-def _tag_facets(works, more):
-    """The most used tags of each kind in the result, ranked within their kind in one query."""
-    counts = (
-        TaggedWork.objects.filter(content_object__in=works.order_by().values("pk"))
-        .values("tag_id")
-        .annotate(n=Count("pk"))
-    )
-    try:
-        inner, params = counts.query.sql_with_params()
-    except EmptyResultSet:
-        return []
-    # Ranking inside each kind needs a window over the counts; Django cannot put a window
-    # over an aggregate of the same query, so the counts become a subquery here.
-    sql = f"""
-        SELECT name, kind, n, position FROM (
-            SELECT t.name, t.kind, c.n,
-                ROW_NUMBER() OVER (PARTITION BY t.kind ORDER BY c.n DESC, t.name) AS position
-            FROM ({inner}) c JOIN {Tag._meta.db_table} t ON t.id = c.tag_id
-        ) ranked
-        WHERE position <= %s
-        ORDER BY kind, position
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, FACET_MORE_LIMIT if more else FACET_LIMIT + 1])
-        rows = cursor.fetchall()
-    facets = {
-        kind: {"kind": kind, "label": label, "tags": [], "has_more": False}
-        for kind, label in TagKind.choices
-    }
-    for name, kind, count, position in rows:
-        facet = facets[kind]
-        if position > (FACET_MORE_LIMIT if kind == more else FACET_LIMIT):
-            facet["has_more"] = True
-        else:
-            facet["tags"].append({"name": name, "count": count})
-    return [facet for facet in facets.values() if facet["tags"]]

@@ -6,6 +6,7 @@ from django.urls import reverse
 from taggit.managers import TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
+from archive.fields import TagIdsField
 from archive.vocabulary import ArchiveWarning, Category, ConsentItem, Rating, TagKind
 
 
@@ -61,8 +62,9 @@ class TaggedWork(ItemBase):
         ]
 
 
-def _works_tagged_with(tags):
-    return TaggedWork.objects.filter(tag__in=tags).values("content_object")
+def families_of(tags):
+    """The ids of these tags' canonical tags: filtering on any tag of a family covers all of it."""
+    return sorted({tag.canonical_id or tag.pk for tag in tags})
 
 
 class WorkQuerySet(models.QuerySet):
@@ -98,21 +100,20 @@ class WorkQuerySet(models.QuerySet):
         return queryset
 
     def tagged(self, tag):
-        """Works with this tag or, for a canonical tag, any of its synonyms."""
-        return self.filter(pk__in=_works_tagged_with(Tag.objects.family_of([tag])))
+        """Works with this tag, its canonical tag or any of their synonyms."""
+        return self.tagged_with_all([tag])
 
     def tagged_with_all(self, tags):
-        """Works carrying every one of these tags (each counting its synonyms)."""
-        queryset = self
-        for tag in tags:
-            queryset = queryset.tagged(tag)
-        return queryset
-
-    def without_tags(self, tags):
-        """Leave out works carrying any of these tags or their synonyms."""
+        """Works carrying every one of these tags (each counting its whole family)."""
         if not tags:
             return self
-        return self.exclude(pk__in=_works_tagged_with(Tag.objects.family_of(tags)))
+        return self.filter(tag_index__families__has_all=families_of(tags))
+
+    def without_tags(self, tags):
+        """Leave out works carrying any of these tags or another tag of their families."""
+        if not tags:
+            return self
+        return self.exclude(tag_index__families__has_any=families_of(tags))
 
     def excluding(self, exclusions):
         """Apply a reader's lasting exclusions: hidden ratings and warnings, and tags."""
@@ -484,17 +485,38 @@ class Reading(models.Model):
         return f"{self.reader} reading {self.work_id}"
 
 
-class SearchDocument(models.Model):
-    """A work's full-text search vector (title, creator, tags, summary, notes, chapter text).
+class WorkTagIndex(models.Model):
+    """The tag families on a work (the ids of its tags' canonical tags), one row per work.
 
-    Filled on PostgreSQL only, where a GIN index (added by migration, since SQLite cannot
-    build one) makes search fast; SQLite searches the text columns directly instead.
+    Filters and facets read this row instead of joining every tag link, which is what keeps
+    them fast at 100,000 works. Database triggers (migration 0007) write it whenever a work
+    is added, its tag links change or a tag becomes or stops being a synonym, so no code
+    path can leave it stale; the archive never writes it itself.
+    """
+
+    work = models.OneToOneField(
+        Work, on_delete=models.CASCADE, primary_key=True, related_name="tag_index"
+    )
+    families = TagIdsField(default=list, editable=False)
+
+    def __str__(self):
+        return f"Tag families of {self.work_id}"
+
+
+class SearchDocument(models.Model):
+    """A work's full-text search vectors, filled on PostgreSQL only.
+
+    `document` holds everything searched (title, creator, tags, summary, notes, chapter
+    text) and is GIN-indexed (by migration, since SQLite cannot build one); `metadata` holds
+    only the weighted title, creator, tags and summary, small enough to rank thousands of
+    matches without reading their chapter text. SQLite searches the text columns instead.
     """
 
     work = models.OneToOneField(
         Work, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
     )
     document = SearchVectorField()
+    metadata = SearchVectorField(null=True)
 
     def __str__(self):
         return f"Search document for {self.work_id}"

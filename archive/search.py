@@ -10,7 +10,9 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils.html import escape, strip_tags
 
 from archive.models import Chapter, SearchDocument, Tag, TaggedWork, Work
@@ -39,8 +41,12 @@ def excluded_terms(query):
 def matching(works, query):
     """Works matching a web-search style query ("quoted phrases", -excluded words)."""
     if _postgres():
-        search = SearchQuery(query, config=CONFIG, search_type="websearch")
-        return works.filter(search_document__document=search)
+        # The function (migration 0008) matches through the GIN index even for common words.
+        matches = RawSQL(
+            "SELECT archive_search_matches(websearch_to_tsquery(%s::regconfig, %s))",
+            [CONFIG, query],
+        )
+        return works.filter(pk__in=matches)
     for term in terms(query):
         works = works.filter(_text_contains(term))
     for term in excluded_terms(query):
@@ -56,18 +62,25 @@ def _text_contains(term):
         | Q(summary__icontains=term)
         | Q(notes__icontains=term)
         | Q(end_notes__icontains=term)
-        | Q(pk__in=TaggedWork.objects.filter(tag__name__icontains=term).values("content_object"))
+        | Q(pk__in=_tagged_with_a_name_containing(term))
         | Q(pk__in=Chapter.objects.filter(body__icontains=term).values("work"))
     )
+
+
+def _tagged_with_a_name_containing(term):
+    # A synonym's work is found by its canonical tag's name, as on PostgreSQL.
+    names = Q(tag__name__icontains=term) | Q(tag__canonical__name__icontains=term)
+    return TaggedWork.objects.filter(names).values("content_object")
 
 
 def by_relevance(works, query):
     if not _postgres():
         return works.order_by("-updated", "-id")
+    # Ranked on title, creator, tags and summary, so that ranking thousands of matches never
+    # reads their chapter text; works found only in their text follow, most kudos first.
     search = SearchQuery(query, config=CONFIG, search_type="websearch")
-    return works.annotate(rank=SearchRank(F("search_document__document"), search)).order_by(
-        "-rank", "-id"
-    )
+    rank = Coalesce(SearchRank(F("search_document__metadata"), search), Value(0.0))
+    return works.annotate(rank=rank).order_by("-rank", "-kudos_count", "-id")
 
 
 def update_search_documents(work_ids=None):
@@ -85,14 +98,15 @@ def update_search_documents(work_ids=None):
     # Title and creator weigh most, then tags (with their canonical names), then the
     # creator's summary and notes, then the story itself.
     sql = f"""
-        INSERT INTO {tables["document"]} (work_id, document)
+        INSERT INTO {tables["document"]} (work_id, document, metadata)
+        SELECT id, document, ts_filter(document, '{{a,b,c}}') FROM (
         SELECT w.id,
             setweight(to_tsvector('{CONFIG}', w.title || ' ' || w.creator_name || ' '
                 || coalesce(r.username, '')), 'A')
             || setweight(to_tsvector('{CONFIG}', coalesce(t.names, '')), 'B')
             || setweight(to_tsvector('{CONFIG}', w.summary || ' ' || w.notes || ' '
                 || w.end_notes), 'C')
-            || setweight(to_tsvector('{CONFIG}', coalesce(c.text, '')), 'D')
+            || setweight(to_tsvector('{CONFIG}', coalesce(c.text, '')), 'D') AS document
         FROM {tables["work"]} w
         LEFT JOIN {tables["reader"]} r ON r.id = w.creator_id
         LEFT JOIN LATERAL (
@@ -107,7 +121,9 @@ def update_search_documents(work_ids=None):
             FROM {tables["chapter"]} ch WHERE ch.work_id = w.id
         ) c ON true
         WHERE %(all)s OR w.id = ANY(%(ids)s::bigint[])
-        ON CONFLICT (work_id) DO UPDATE SET document = EXCLUDED.document
+        ) made
+        ON CONFLICT (work_id)
+        DO UPDATE SET document = EXCLUDED.document, metadata = EXCLUDED.metadata
     """
     ids = list(work_ids or [])
     with connection.cursor() as cursor:

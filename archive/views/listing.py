@@ -23,7 +23,7 @@ def tag_detail(request, slug):
     context = {"tag": tag, "synonyms": list(tag.synonyms.order_by("name"))}
     works = Work.objects.tagged(tag)
     return _listing(
-        request, base=works, template="archive/tag_detail.html", context=context, facet=True
+        request, base=works, template="archive/tag_detail.html", context=context, about=tag
     )
 
 
@@ -34,11 +34,17 @@ def search_works(request):
 
 
 def tag_autocomplete(request):
-    """Tag names starting with (then containing) what the reader typed, most used first."""
+    """Tag names starting with (then containing) what the reader typed, most used first.
+
+    Only tags on works this reader can see are offered, so a draft's tags stay private.
+    """
     typed = request.GET.get("q", "").strip()[:100]
     if len(typed) < 2:
         return JsonResponse({"tags": []})
-    tags = Tag.objects.filter(name__icontains=typed)
+    visible = Work.objects.visible_to(request.user)
+    tags = Tag.objects.filter(
+        name__icontains=typed, tagged_works__content_object__in=visible.values("pk")
+    )
     kind = request.GET.get("kind")
     if kind in TagKind.values:
         tags = tags.filter(kind=kind)
@@ -48,8 +54,20 @@ def tag_autocomplete(request):
     return JsonResponse({"tags": [{"name": t.name, "kind": t.kind} for t in tags]})
 
 
-def _listing(request, *, base, template, context=None, relevance=False, facet=False):
-    """Filter, count, facet and page a set of works for this reader."""
+class _CountedPaginator(Paginator):
+    """A paginator told its total by the facet query, which counted the same works."""
+
+    def __init__(self, object_list, per_page, *, count):
+        super().__init__(object_list, per_page)
+        self.count = count
+
+
+def _listing(request, *, base, template, context=None, relevance=False, about=None):
+    """Filter, count, facet and page a set of works for this reader.
+
+    `about` is the tag a tag page shows: its works are narrowed already, so they get facets
+    (without the tag itself) even before the reader filters.
+    """
     work_filter = WorkFilter(
         request.GET,
         base=base.visible_to(request.user),
@@ -57,26 +75,32 @@ def _listing(request, *, base, template, context=None, relevance=False, facet=Fa
         relevance=relevance,
     )
     works = work_filter.works()
-    page = Paginator(work_filter.sorted(works).with_blurb(), settings.WORKS_PER_PAGE).get_page(
-        request.GET.get("page")
+    # Facets count over the whole result, so they are worth their cost only once the
+    # result is narrowed (a filter, a search or a tag), not on the whole archive.
+    counted = None
+    if about is not None or work_filter.is_filtered:
+        counted = work_filter.facets(works, omit=[about] if about else [])
+    listed = work_filter.sorted(works).with_blurb()
+    per_page = settings.WORKS_PER_PAGE
+    paginator = (
+        _CountedPaginator(listed, per_page, count=counted.total)
+        if counted
+        else Paginator(listed, per_page)
     )
+    page = paginator.get_page(request.GET.get("page"))
     query = work_filter.data.get("q", "")
     context = {
         **(context or {}),
         "page": page,
         "filter": work_filter,
         "form": work_filter.form,
-        "hidden_count": work_filter.hidden_count(page.paginator.count),
-        # Facets count over the whole result, so they are worth their cost only once the
-        # result is narrowed (a filter, a search or a tag), not on the whole archive.
-        "facets": work_filter.facets(works) if facet or work_filter.is_filtered else None,
+        "hidden_count": work_filter.hidden_count(paginator.count),
+        "facets": counted,
+        "tag_sections": work_filter.tag_sections(counted),
         "query": query,
         "snippets": _snippets(request, page, query) if relevance else {},
+        "active_tags": _active_tags(request, work_filter),
     }
-    context["active_tags"] = _active_tags(request, work_filter)
-    if context["facets"]:
-        active = {chip["name"] for chip in context["active_tags"]}
-        context["facets"]["tags"] = _without_active(context["facets"]["tags"], active)
     status = 400 if work_filter.form.errors else 200
     return render(request, template, context, status=status)
 
@@ -102,16 +126,6 @@ def _active_tags(request, work_filter):
                 {"param": param, "name": tag.name, "verb": verb, "remove": "?" + query.urlencode()}
             )
     return chips
-
-
-def _without_active(tag_facets, active):
-    """Tags already included or excluded are listed above the results, not offered again."""
-    facets = []
-    for facet in tag_facets:
-        tags = [tag for tag in facet["tags"] if tag["name"] not in active]
-        if tags:
-            facets.append({**facet, "tags": tags})
-    return facets
 
 
 def _snippets(request, page, query):

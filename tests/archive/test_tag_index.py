@@ -1,0 +1,111 @@
+"""WorkTagIndex: the database keeps each work's tag families right whatever changes them."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from archive import tags as wrangling
+from archive.models import Tag, TaggedWork, Work, WorkTagIndex
+from archive.vocabulary import TagKind
+from tests.factories import make_work
+
+pytestmark = pytest.mark.django_db
+
+A = TagKind.ADDITIONAL
+
+
+def families(work):
+    return WorkTagIndex.objects.get(work=work).families
+
+
+def tag(name, kind=A, **fields):
+    return Tag.objects.create(name=name, kind=kind, **fields)
+
+
+def test_a_new_work_has_an_index_row_without_families():
+    work = make_work()
+    assert families(work) == []
+
+
+def test_adding_and_removing_tags_rewrites_the_families():
+    work = make_work()
+    angst, fluff = tag("Angst"), tag("Fluff")
+    work.tags.add(angst, fluff)
+    assert families(work) == sorted([angst.pk, fluff.pk])
+    work.tags.remove(angst)
+    assert families(work) == [fluff.pk]
+    work.tags.set([angst])
+    assert families(work) == [angst.pk]
+    work.tags.clear()
+    assert families(work) == []
+
+
+def test_a_synonym_counts_as_its_canonical_tag():
+    canonical = tag("Hurt/Comfort")
+    synonym = tag("h/c", canonical=canonical)
+    work = make_work()
+    work.tags.add(synonym)
+    assert families(work) == [canonical.pk]
+    work.tags.add(canonical)
+    assert families(work) == [canonical.pk]  # one family, however many of its tags
+
+
+def test_wrangling_a_tag_rewrites_the_families_of_its_works():
+    canonical, stray = tag("Hurt/Comfort"), tag("hurt comfort")
+    work = make_work()
+    work.tags.add(stray)
+    wrangling.make_synonym(tag=stray, canonical=canonical)
+    assert families(work) == [canonical.pk]
+    stray.refresh_from_db()
+    stray.canonical = None
+    stray.save()
+    assert families(work) == [stray.pk]
+
+
+def test_merging_moves_works_to_the_target_family():
+    source, target = tag("Slow Burn"), tag("Slow burn romance")
+    both, only_source = make_work(), make_work()
+    both.tags.add(source, target)
+    only_source.tags.add(source)
+    wrangling.merge_tags(source=source, target=target)
+    assert families(both) == [target.pk]
+    assert families(only_source) == [target.pk]
+    assert not TaggedWork.objects.filter(tag=source).exists()
+
+
+def test_deleting_a_canonical_tag_gives_its_synonyms_families_of_their_own():
+    canonical = tag("Fluff")
+    synonym = tag("fluffy", canonical=canonical)
+    tagged_canonical, tagged_synonym = make_work(), make_work()
+    tagged_canonical.tags.add(canonical)
+    tagged_synonym.tags.add(synonym)
+    canonical.delete()
+    assert families(tagged_canonical) == []
+    assert families(tagged_synonym) == [synonym.pk]
+
+
+def test_bulk_tag_links_are_indexed_too():
+    works = [make_work() for _ in range(3)]
+    angst = tag("Angst")
+    TaggedWork.objects.bulk_create(TaggedWork(tag=angst, content_object=work) for work in works)
+    assert [families(work) for work in works] == [[angst.pk]] * 3
+
+
+def test_deleting_a_tagged_work_leaves_no_index_row():
+    work = make_work(tags=[("Angst", A)])
+    work.delete()
+    assert not WorkTagIndex.objects.exists()
+
+
+def test_families_survive_a_dumpdata_loaddata_round_trip(tmp_path):
+    canonical = tag("Hurt/Comfort")
+    work = make_work()
+    work.tags.add(tag("h/c", canonical=canonical), tag("Angst"))
+    before = families(work)
+    dump = tmp_path / "archive.json"
+    call_command("dumpdata", "archive", "accounts", output=str(dump), verbosity=0)
+    Work.objects.all().delete()
+    Tag.objects.all().delete()
+    call_command("loaddata", str(dump), stdout=io.StringIO())
+    assert families(Work.objects.get(pk=work.pk)) == before
