@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.http import QueryDict
 
-from accounts.models import Reader
+from accounts.models import Reader, SavedFilter
 from archive.models import Tag
 from archive.vocabulary import (
     STANDING_ITEMS,
@@ -94,9 +94,16 @@ class SaveFilterForm(forms.Form):
         data = super().clean()
         if "path" in data:
             query = QueryDict(data.get("query", ""), mutable=True)
-            query.pop("page", None)
-            query.pop("csrfmiddlewaretoken", None)
+            # A saved filter is a search to come back to: not a page of it, and never a
+            # standing way past the reader's own exclusions.
+            for transient in ["page", "csrfmiddlewaretoken", "show_hidden"]:
+                query.pop(transient, None)
             encoded = query.urlencode()
             data["query"] = data["path"] + ("?" + encoded if encoded else "")
             del data["path"]
+            # Encoding can lengthen what was typed (é becomes %C3%A9), so the limit is checked
+            # on what will be stored.
+            limit = SavedFilter._meta.get_field("query").max_length
+            if len(data["query"]) > limit:
+                raise forms.ValidationError("This filter is too long to save; remove some of it.")
         return data

@@ -76,6 +76,12 @@ def test_saving_and_opening_a_filter(client_for, reader_ask):
     assert 'href="/works/?tag=Fluff&amp;complete=yes"' in content
 
 
+def test_a_saved_filter_never_keeps_showing_hidden_works(client_for, reader_ask):
+    data = {"name": "All", "path": "/works/", "query": "tag=Fluff&show_hidden=1"}
+    client_for(reader_ask).post(reverse("accounts:save_filter"), data)
+    assert SavedFilter.objects.get().query == "/works/?tag=Fluff"
+
+
 def test_a_filter_name_is_unique_per_reader(client_for, reader_ask):
     client = client_for(reader_ask)
     data = {"name": "Mine", "path": "/works/", "query": "tag=A"}
@@ -93,6 +99,8 @@ def test_a_filter_name_is_unique_per_reader(client_for, reader_ask):
         {"name": "Away", "path": "https://evil.example/", "query": ""},
         {"name": "Away", "path": "//evil.example/", "query": ""},
         {"name": "Long", "path": "/works/", "query": "q=" + "x" * 2000},
+        # Short as typed, too long once encoded for the address.
+        {"name": "Accents", "path": "/works/", "query": "q=" + "é" * 400},
     ],
 )
 def test_bad_filters_are_refused(client_for, reader_ask, data):
