@@ -305,13 +305,17 @@ def _normalised(rating):
 
 
 def _pairing_tags(pairings):
-    """Relationship tags for the pairings a text's header names. A name already used for
-    another kind of tag is left out (the pairings stay in the notes either way)."""
+    """Relationship tags for the pairings a text's header names, reusing existing tags
+    whatever their case. A name that cannot be a tag, or is a tag of another kind, is left
+    out: the pairings stay in the notes either way."""
+    names = [name for name in dict.fromkeys(p.strip() for p in pairings) if name]
+    names = [name for name in names if tag_name_problem(name) is None]
+    existing = existing_tags(names)
     tags = []
-    for pairing in dict.fromkeys(pairing.strip() for pairing in pairings):
-        if not pairing or len(pairing) > 100:
-            continue
-        tag, _ = Tag.objects.get_or_create(name=pairing, defaults={"kind": TagKind.RELATIONSHIP})
+    for name in names:
+        tag = existing.get(name.lower())
+        if tag is None:
+            tag = existing[name.lower()] = Tag.objects.create(name=name, kind=TagKind.RELATIONSHIP)
         if tag.kind == TagKind.RELATIONSHIP:
             tags.append(tag)
     return tags

@@ -242,6 +242,15 @@ def test_pairings_stay_in_the_notes_when_the_metadata_names_the_relationships(db
     assert "<p>Author's pairings: Wren/Ash</p>" in work.notes
 
 
+def test_pairings_reuse_existing_relationship_tags_whatever_their_case(db):
+    existing = Tag.objects.create(name="Wren/Ash", kind=TagKind.RELATIONSHIP)
+
+    work = import_text(header("Pairing: wren/ash, Wren/Ash"), metadata=GENERAL)
+
+    assert list(work.tags_of_kind(TagKind.RELATIONSHIP)) == [existing]
+    assert Tag.objects.filter(kind=TagKind.RELATIONSHIP).count() == 1
+
+
 def test_a_pairing_named_like_a_tag_of_another_kind_stays_only_in_the_notes(db):
     Tag.objects.create(name="Wren", kind=TagKind.CHARACTER)
 
