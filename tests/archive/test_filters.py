@@ -116,6 +116,16 @@ def test_sorting(client, corpus, sort, order):
     assert [names[work.pk] for work in response.context["page"].object_list] == order
 
 
+def test_creator_sort_uses_the_name_blurbs_show(client, db):
+    zed = make_work(creator=make_reader("zed"))
+    abe = make_work(creator=make_reader("abe"))
+    mid = make_work()  # imported: "Imported Author"
+    nobody = make_work()
+    Work.objects.filter(pk=nobody.pk).update(creator_name="")  # shown as "Anonymous"
+    listed = list(client.get(INDEX, {"sort": "creator"}).context["page"].object_list)
+    assert listed == [abe, nobody, mid, zed]
+
+
 def test_ties_are_broken_by_newest_id(client, corpus):
     Work.objects.update(hits=7, public_bookmark_count=0)
     for sort in ["hits", "bookmarks"]:
@@ -159,6 +169,27 @@ def test_facets_offer_more_past_the_top_ten(client, db):
     additional = next(f for f in response.context["facets"].tags if f["kind"] == A)
     assert len(additional["tags"]) == 12
     assert not additional["has_more"]
+
+
+def test_the_longer_list_says_when_it_is_cut_short(client, db, monkeypatch):
+    from archive import facets
+
+    monkeypatch.setattr(facets, "FACET_MORE_LIMIT", 11)
+    for number in range(12):
+        make_work(tags=[("Naruto", F), (f"Extra {number:02}", A)])
+    response = client.get(INDEX, {"tag": "Naruto", "more": A})
+    additional = next(f for f in response.context["facets"].tags if f["kind"] == A)
+    assert len(additional["tags"]) == 11
+    assert additional["has_more"]
+    assert "The 11 most used are shown" in response.content.decode()
+
+
+def test_every_tag_kind_has_include_and_exclude_boxes_even_unfiltered(client, corpus):
+    content = client.get(INDEX).content.decode()
+    for kind in TagKind.values:
+        assert f'id="include-{kind}"' in content
+        assert f'id="exclude-{kind}"' in content
+        assert f'data-autocomplete="/tags/autocomplete/?kind={kind}"' in content
 
 
 def test_the_plain_index_skips_facets(client, corpus):

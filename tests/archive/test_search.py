@@ -84,3 +84,31 @@ def test_search_query_count(client, works, django_assert_num_queries):
     # snippets' chapters
     with django_assert_num_queries(5):
         client.get(SEARCH, {"q": "cartographer"})
+
+
+def test_a_synonym_tagged_work_is_found_by_its_canonical_name(client, db):
+    from archive.models import Tag
+
+    canonical = Tag.objects.create(name="Zebrafish Research", kind=TagKind.ADDITIONAL)
+    Tag.objects.create(name="fish lab", kind=TagKind.ADDITIONAL, canonical=canonical)
+    work = make_work(tags=[("fish lab", TagKind.ADDITIONAL)])
+    assert found(client, "zebrafish")[1] == {work}
+
+
+def test_matches_in_the_title_rank_above_matches_in_the_text(client, db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL ranks; SQLite lists matches by date updated")
+    popular = with_text(make_work(title="Harbour Nights", kudos_count=50), "A heron waited.")
+    titled = make_work(title="The Heron")
+    quiet = with_text(make_work(title="Low Tide"), "The heron left.")
+    response, _ = found(client, "heron")
+    # The title match first; text-only matches after it, the most kudos first.
+    assert list(response.context["page"].object_list) == [titled, popular, quiet]
+
+
+def test_an_overlong_query_is_refused_with_a_message(client, works):
+    response = client.get(SEARCH, {"q": "x" * 201})
+    assert response.status_code == 400
+    assert "at most 200 characters" in response.content.decode()

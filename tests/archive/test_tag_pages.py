@@ -80,3 +80,10 @@ def test_autocomplete_answers_short_and_long_input(client, typed):
     response = client.get(reverse("archive:tag_autocomplete"), {"q": typed})
     assert response.status_code == 200
     assert response.json() == {"tags": []}
+
+
+def test_autocomplete_never_offers_tags_only_a_draft_has(client, db):
+    make_work(tags=[("Lantern Festival", TagKind.ADDITIONAL)])
+    make_work(tags=[("Lantern Secret", TagKind.ADDITIONAL)], is_posted=False)
+    response = client.get(reverse("archive:tag_autocomplete"), {"q": "lantern"})
+    assert [tag["name"] for tag in response.json()["tags"]] == ["Lantern Festival"]
