@@ -7,7 +7,7 @@ DEV_ENV := DEBUG=$${DEBUG:-true}
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint format fixtures load faults clean
+.PHONY: install run serve migrate test lint format fixtures load faults clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -27,18 +27,30 @@ run: install
 
 # Production-style serving: gunicorn, DEBUG off, compressed and hashed static files from
 # WhiteNoise. Without SECRET_KEY a key is made once and kept in .secret_key (git-ignored).
-# Cookies are only marked Secure when SECURE_COOKIES=true (set it behind HTTPS).
-SERVE_ENV := DEBUG=false SECURE_COOKIES=$${SECURE_COOKIES:-false} \
-	SECRET_KEY=$${SECRET_KEY:-$$(cat .secret_key 2>/dev/null)}
+# Cookies are Secure (HTTPS only) unless SECURE_COOKIES=false, as for plain HTTP on loopback.
+SERVE_ENV := DEBUG=false SECRET_KEY=$${SECRET_KEY:-$$(cat .secret_key 2>/dev/null)}
+# SQLite is one machine's archive, so `make serve` migrates it and seeds an empty one. With
+# DATABASE_URL several app servers may share the database: `make migrate` runs once, from one
+# machine, and `make serve` only refuses to start while migrations are pending.
+SERVE_MIGRATE ?= $(if $(DATABASE_URL),false,true)
 
 .secret_key:
 	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
-serve: install .secret_key
-	$(SERVE_ENV) $(BIN)/python manage.py check --deploy --fail-level ERROR
-	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+migrate: install .secret_key
 	$(SERVE_ENV) $(BIN)/python manage.py migrate --noinput
 	$(SERVE_ENV) $(BIN)/python manage.py load_seed_works
+
+serve: install .secret_key
+	$(SERVE_ENV) $(BIN)/python manage.py check --deploy --fail-level ERROR
+	@case "$(SERVE_MIGRATE)" in \
+		true) $(MAKE) --no-print-directory migrate ;; \
+		false) ;; \
+		*) echo "SERVE_MIGRATE must be true or false, not '$(SERVE_MIGRATE)'." >&2; exit 1 ;; \
+	esac
+	@$(SERVE_ENV) $(BIN)/python manage.py migrate --check --noinput >/dev/null || { \
+		echo "The database has migrations to apply: run 'make migrate' once first." >&2; exit 1; }
+	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(SERVE_ENV) $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) \
 		--workers $${WEB_CONCURRENCY:-2} --access-logfile /dev/null --error-logfile -
 
@@ -48,11 +60,14 @@ serve: install .secret_key
 # for a few seconds mid-run. More options: make load LOAD_ARGS="--clients 32 --duration 30".
 LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/archive_load
 
+# The load test's clients speak plain HTTP on loopback, so its server's cookies are not Secure.
+LOAD_ENV := SECURE_COOKIES=false LOAD_DATABASE_URL=$(LOAD_DATABASE_URL)
+
 load: install .secret_key
-	LOAD_DATABASE_URL=$(LOAD_DATABASE_URL) $(BIN)/python bench/load.py $(LOAD_ARGS)
+	$(LOAD_ENV) $(BIN)/python bench/load.py $(LOAD_ARGS)
 
 faults: install .secret_key
-	LOAD_DATABASE_URL=$(LOAD_DATABASE_URL) $(BIN)/python bench/load.py --faults $(LOAD_ARGS)
+	$(LOAD_ENV) $(BIN)/python bench/load.py --faults $(LOAD_ARGS)
 
 # axe-core for the accessibility tests, at the version package-lock.json pins. Without npm
 # those tests skip (and fail when REQUIRE_BROWSER_TESTS is set, as in CI).

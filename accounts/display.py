@@ -106,8 +106,10 @@ class DisplaySettingsForm(forms.Form):
 
 def for_request(request):
     """The settings to show this request with: the reader's own, or the guest's cookie."""
-    if request.user.is_authenticated:
-        return DisplaySettings.of_reader(request.user)
+    # A request refused before AuthenticationMiddleware (a bad Host header) has no user.
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return DisplaySettings.of_reader(user)
     return from_cookie(request.get_signed_cookie(COOKIE, default=None, salt=COOKIE_SALT))
 
 

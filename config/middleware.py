@@ -4,9 +4,11 @@ import json
 import logging
 import time
 
-from django.db import InterfaceError, OperationalError
+from django.contrib.sessions import middleware as sessions
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+
+from config import views
 
 logger = logging.getLogger("archive.requests")
 
@@ -47,14 +49,20 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, (OperationalError, InterfaceError)):
-            event = {"event": "database_unavailable", "error": type(exception).__name__}
-            logger.warning(json.dumps(event))
-            # Rendered without the request: its context processors would ask the database.
-            response = HttpResponse(render_to_string("503.html"), status=503)
-            response["Retry-After"] = "30"
-            return response
+        if isinstance(exception, views.UNAVAILABLE):
+            return views.database_unavailable(exception)
         return None
+
+
+class SessionMiddleware(sessions.SessionMiddleware):
+    """Django's, except that losing the database (or Redis) while the session is saved after
+    the view answers with the same 503 as losing it in the view."""
+
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        except views.UNAVAILABLE as error:
+            return views.database_unavailable(error)
 
 
 class RejectNulMiddleware:

@@ -40,7 +40,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session middleware, answering 503 when the session cannot be saved.
+    "config.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -110,7 +111,13 @@ AUTH_PASSWORD_VALIDATORS = [
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # When Redis is away a request gets the 503 page at once instead of hanging a
+            # worker (redis-py waits forever by default).
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     # Django's own Redis backend increments atomically; django-ratelimit's list of supported
@@ -133,7 +140,11 @@ SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
 SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", False)
-if env_bool("BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+# How many proxies in front append to X-Forwarded-For; config.clients.client_address takes
+# the client's address from that far from the right.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1, minimum=1)
+if BEHIND_PROXY:
     # The proxy terminates TLS and says so; only trust this header behind a proxy that sets it.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
@@ -144,9 +155,12 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        # Reader display settings are applied as a style attribute on <html> so that they
-        # hold from the first paint; scripts stay strictly same-origin files.
-        "style-src": [SELF, UNSAFE_INLINE],
+        # Stylesheets are same-origin files. Reader display settings are a style attribute
+        # on <html>, so that they hold from the first paint: inline styles are allowed in
+        # attributes only, never as <style> elements. Scripts stay same-origin files.
+        "style-src": [SELF],
+        "style-src-elem": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
         "img-src": [SELF, "data:"],
         "connect-src": [SELF],
         "font-src": [SELF],
@@ -204,16 +218,22 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "archive@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(message)s"},
+        "django_events": {"()": "config.logs.DjangoEventFormatter"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
         "requests": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "django_events": {"class": "logging.StreamHandler", "formatter": "django_events"},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         # One JSON line per request, from config.middleware.RequestLogMiddleware.
         "archive.requests": {"handlers": ["requests"], "level": "INFO", "propagate": False},
-        # Django's own line per 4xx would repeat ours (with the raw path); keep its errors.
-        "django.request": {"level": "ERROR"},
+        # Django's own records carry the raw path or Host header in their message, so they
+        # are written as JSON without it. Its line per 4xx would repeat ours: errors only.
+        "django.request": {"handlers": ["django_events"], "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": ["django_events"], "propagate": False},
     },
 }

@@ -9,3 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]
+
+# Losing the database where no middleware can catch it is still the friendly 503.
+handler500 = "config.views.server_error"

@@ -1,22 +1,80 @@
 """Views that belong to the running site rather than to the archive's domain."""
 
-from django.db import DatabaseError, connection
-from django.http import HttpResponse
+import json
+import logging
+import sys
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views import defaults
 from django.views.decorators.cache import never_cache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("archive.requests")
+
+# What "the database or the cache is away" looks like from Django: the archive answers these
+# with the 503 page and tries again on the next request.
+UNAVAILABLE = (OperationalError, InterfaceError, RedisError)
+TOO_MANY = (
+    "You have done that too many times in a short while. Please wait a few minutes and try "
+    "again; nothing you sent was saved."
+)
 
 
 @never_cache
 def healthz(request):
-    """200 while the database answers, 503 otherwise: for load balancers and monitors."""
+    """200 while the database (and the cache, when it is Redis) answers, 503 otherwise: for
+    load balancers and monitors."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+        return _unhealthy("database unavailable\n")
+    if settings.REDIS_URL:
+        try:
+            cache.get("healthz")
+        except RedisError:
+            return _unhealthy("cache unavailable\n")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+def _unhealthy(text):
+    return HttpResponse(text, status=503, content_type="text/plain")
+
+
+def database_unavailable(exception):
+    """The friendly 503 for a request that lost the database or the cache.
+
+    Rendered without the request: its context processors would ask for the reader, and so
+    the session, from the very stores that are away.
+    """
+    event = "cache_unavailable" if isinstance(exception, RedisError) else "database_unavailable"
+    logger.warning(json.dumps({"event": event, "error": type(exception).__name__}))
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "30"
+    return response
+
+
+def server_error(request):
+    """handler500: the 503 when the error was losing the database, wherever it was raised
+    (a session saved after the view, an error page asking for the reader); otherwise 500."""
+    error = sys.exception()
+    if isinstance(error, UNAVAILABLE):
+        return database_unavailable(error)
+    return defaults.server_error(request)
 
 
 def rate_limited(request, exception):
     """django-ratelimit sends requests over a limit here: a clear 429, nothing saved."""
-    return render(request, "429.html", status=429)
+    return too_many(request, TOO_MANY)
+
+
+def too_many(request, message):
+    """The 429 answer, in JSON for scripts that ask for it (the kudos button)."""
+    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+        return JsonResponse({"message": message}, status=429)
+    return render(request, "429.html", {"message": message}, status=429)

@@ -7,7 +7,7 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 
-from tests.factories import PASSWORD, make_work
+from tests.factories import PASSWORD, make_reader, make_work
 from tests.live_servers import TIMEOUT, Browser, LiveDatabase, Server, postgres_url
 
 pytestmark = pytest.mark.slow
@@ -117,21 +117,50 @@ def test_a_connection_cut_while_idle_does_not_fail_the_next_request(live, reader
     assert reader.get(f"{server.url}/works/{works['open']}/chapters/1/").status == 200
 
 
+def _database_lost(*args, **kwargs):
+    raise OperationalError("terminating connection due to administrator command")
+
+
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="Only a view's database errors become the 503: one raised after the view, as "
-    "SessionMiddleware saves the session, is a 500 until handler500 answers 503 for them",
-)
 def test_losing_the_database_while_the_session_is_saved_is_a_503_too(monkeypatch):
+    """The session is saved by SessionMiddleware after the view, where no view's error
+    handling reaches: agreeing to a work writes the consent there."""
     from django.contrib.sessions.backends.db import SessionStore
 
     work = make_work(rating="mature", warnings=("graphic-violence",))
-
-    def cut_off(self, must_create=False):
-        raise OperationalError("terminating connection due to administrator command")
-
-    monkeypatch.setattr(SessionStore, "save", cut_off)
+    monkeypatch.setattr(SessionStore, "save", _database_lost)
     client = Client(raise_request_exception=False)
     response = client.post(f"/works/{work.pk}/consent/", {"items": ["rating:mature"]})
     assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "briefly unavailable" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_signed_in_readers_404_during_an_outage_is_the_503(monkeypatch):
+    """The 404 page asks for the reader (for the menu and display settings), and so for the
+    session, only while it is rendered: handler500 turns that error into the 503."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    client = Client(raise_request_exception=False)
+    client.force_login(make_reader("outage-reader"))
+    monkeypatch.setattr(SessionStore, "load", _database_lost)
+    response = client.get("/no/such/page/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "briefly unavailable" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_any_other_error_is_still_the_500_page(monkeypatch):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug, not an outage")
+
+    client = Client(raise_request_exception=False)
+    client.force_login(make_reader("unlucky-reader"))
+    monkeypatch.setattr(SessionStore, "load", broken)
+    response = client.get("/no/such/page/")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()

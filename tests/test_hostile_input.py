@@ -3,11 +3,17 @@ rejected request (4xx, or a form shown again with errors) changes nothing that w
 
 import datetime
 import string
+from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -125,6 +131,7 @@ def world(db, settings):
     excluded = ExcludedTag.objects.create(reader=reader, tag=Tag.objects.get(name="Fluff"))
     saved = SavedFilter.objects.create(reader=reader, name="Mine", query="/works/?tag=Fluff")
     token = FeedToken.objects.create(reader=reader, key="k" * 43)
+    fandom, fluff = Tag.objects.get(name="Harbour Tales"), Tag.objects.get(name="Fluff")
     return {
         # A value for each path parameter that names something that exists.
         "real": {
@@ -136,11 +143,17 @@ def world(db, settings):
             "bookmark_id": bookmark.pk,
             "pk": saved.pk,
             "object_id": posted.pk,
+            # The reader's password reset link, and the address it redirects to.
+            "uidb64": urlsafe_base64_encode(force_bytes(reader.pk)),
+            "reset_token": default_token_generator.make_token(reader),
+            "set_password": "set-password",
         },
+        "shown": {},
         "creator": creator,
         "reader": reader,
         "staff": staff,
-        "ints": [posted.pk, gated.pk, draft.pk, bookmark.pk, excluded.pk, saved.pk, 1, 2, 3],
+        "ints": [posted.pk, gated.pk, draft.pk, bookmark.pk, excluded.pk, saved.pk, 1, 2, 3]
+        + [fandom.pk, fluff.pk, posted.chapters.first().pk],
         "strings": [
             "fluff",
             "harbour-tales",
@@ -160,13 +173,13 @@ def signed_in(reader):
     return client
 
 
-def send(client, method, url, data):
+def send(client, method, url, data, **headers):
     """The response to one request, in a savepoint that is rolled back afterwards so each
     example starts from the same archive; fails on any 5xx or on a rejected request that
     changed what was saved."""
     with transaction.atomic():
         before = saved_rows()
-        response = getattr(client, method)(url, data)
+        response = getattr(client, method)(url, data, **headers)
         status = response.status_code
         assert status < 500, f"{method.upper()} {url} {data!r} answered {status}"
         # A form shown again (200, HTML) to a POST is a rejection; a JSON 200 is not.
@@ -180,6 +193,18 @@ def send(client, method, url, data):
 
 def persona(world, name):
     return None if name == "guest" else world[name]
+
+
+def client_as(world, name):
+    """A client for the persona; "resetting" is a guest who followed the reader's password
+    reset link, so the session holds its token as Django's confirm view leaves it."""
+    if name != "resetting":
+        return signed_in(persona(world, name))
+    client = Client()
+    session = client.session
+    session[INTERNAL_RESET_SESSION_TOKEN] = world["real"]["reset_token"]
+    session.save()
+    return client
 
 
 def path_values(world, route):
@@ -228,7 +253,7 @@ def test_every_route_survives_the_classic_hostile_values(world):
     assert not failures, "\n".join(failures)
 
 
-@budget(150)
+@budget(200)
 @given(data=st.data())
 def test_no_route_fails_on_hostile_path_values_or_query_strings(world, data):
     route = data.draw(st.sampled_from(ROUTES), label="route")
@@ -239,6 +264,50 @@ def test_no_route_fails_on_hostile_path_values_or_query_strings(world, data):
     query = data.draw(st.lists(st.tuples(names, query_values), max_size=6), label="query")
     who = data.draw(st.sampled_from(PERSONAS), label="persona")
     send(signed_in(persona(world, who)), "get", route.url(values), query)
+
+
+def as_wsgi(text):
+    """A header as a WSGI server hands it on: the bytes the client sent (UTF-8 here), each
+    byte one character (PEP 3333)."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+HOSTS = st.one_of(
+    st.sampled_from(["testserver", "localhost", "127.0.0.1", "[::1]", "testserver:8000"]),
+    st.sampled_from(["evil.example", "203.0.113.9", "[2001:db8::1]", "a" * 300, "x:99999"]),
+    hostile_text,
+)
+COOKIE_NAMES = st.sampled_from(["sessionid", "csrftoken", "display", "messages"])
+COOKIES = st.one_of(
+    hostile_text,
+    st.lists(st.tuples(st.one_of(COOKIE_NAMES, hostile_text), hostile_value), max_size=4).map(
+        lambda pairs: "; ".join(f"{name}={value}" for name, value in pairs)
+    ),
+)
+ACCEPTS = st.one_of(
+    st.sampled_from(["application/json", "text/html", "*/*", "application/json;q=x, */*;q=2"]),
+    hostile_text,
+)
+
+
+HEADERS = st.fixed_dictionaries(
+    {},
+    optional={
+        "HTTP_HOST": HOSTS.map(as_wsgi),
+        "HTTP_COOKIE": COOKIES.map(as_wsgi),
+        "HTTP_ACCEPT": ACCEPTS.map(as_wsgi),
+    },
+)
+
+
+@budget(80)
+@given(data=st.data())
+def test_no_route_fails_on_hostile_host_cookie_or_accept_headers(world, data):
+    route = data.draw(st.sampled_from(SWEPT), label="route")
+    url = route.url({name: world["real"].get(name, 1) for name in route.parameters})
+    headers = data.draw(HEADERS, label="headers")
+    who = data.draw(st.sampled_from(PERSONAS), label="persona")
+    send(signed_in(persona(world, who)), "get", url, {}, **headers)
 
 
 def choices(*valid):
@@ -257,7 +326,27 @@ def file_name(parts):
     return "f" + stem.replace("/", "_").replace("\\", "_") + suffix
 
 
-# (route name, path parameters from the world, who posts, the form's fields).
+@dataclass(frozen=True)
+class Saved:
+    """A field naming things the world saved, by indexes into world["ints"] (see form_url):
+    one of them, or hostility unless `hostile` is off; a list of such values when `many`."""
+
+    indexes: tuple
+    many: bool = False
+    hostile: bool = True
+
+    def strategy(self, world):
+        value = st.sampled_from([str(world["ints"][index]) for index in self.indexes])
+        if self.hostile:
+            value = st.one_of(value, hostile_value)
+        return st.lists(value, max_size=3) if self.many else value
+
+
+NEW_PASSWORD = "a new and long passphrase 42"
+INLINE_COUNT = st.one_of(hostile_number, st.sampled_from(["0", "1", "2", "3"]))
+
+# (route name, path parameters from the world, who posts, the form's fields). Admin forms are
+# sent as the page shows them, with these fields changed: see shown_form.
 FORMS = [
     (
         "accounts:signup",
@@ -356,6 +445,64 @@ FORMS = [
         },
     ),
     ("accounts:delete_filter", {"pk": (5, 4)}, "reader", {}),
+    ("accounts:logout", {}, "reader", {"next": choices("/works/", "//evil.example/")}),
+    (
+        "accounts:password_reset_confirm",
+        {"uidb64": "uidb64", "token": ("reset_token", "set_password")},
+        "resetting",
+        {"new_password1": choices(NEW_PASSWORD), "new_password2": choices(NEW_PASSWORD)},
+    ),
+    (
+        "admin:archive_tag_changelist",
+        {},
+        "staff",
+        {
+            "action": choices("merge", "make_synonyms"),
+            # Only ids: see test_a_selected_object_that_is_no_id_is_refused_cleanly.
+            "_selected_action": Saved((9, 10), many=True, hostile=False),
+            "apply": st.just("1"),
+            "target": choices("Fluff", "Harbour Tales", "fluff"),
+            "select_across": choices("0", "1"),
+        },
+    ),
+    (
+        "admin:archive_work_change",
+        {"object_id": 0},
+        "staff",
+        {
+            "title": choices("A New Title"),
+            "summary": hostile_text,
+            "rating": RATINGS,
+            "language": choices("en"),
+            "expected_chapters": st.one_of(hostile_number, st.sampled_from(["", "3"])),
+            "warnings-TOTAL_FORMS": INLINE_COUNT,
+            "warnings-0-warning": choices("no-warnings", "non-con", "choose-not-to-warn"),
+            "warnings-0-DELETE": choices("on"),
+            "tagged-TOTAL_FORMS": INLINE_COUNT,
+            # Autocomplete fields take only ids: see test_an_autocomplete_value_that_is_no_id….
+            "tagged-0-tag": Saved((9, 10), hostile=False),
+            "tagged-1-tag": Saved((9, 10), hostile=False),
+            "tagged-0-DELETE": choices("on"),
+            "chapters-TOTAL_FORMS": INLINE_COUNT,
+            "chapters-0-position": choices("1", "2", "3", "40000"),
+            "chapters-0-body": st.one_of(hostile_text, st.just("<p>New words.</p>")),
+            "chapters-0-published": st.one_of(DATES, hostile_text),
+            "chapters-1-DELETE": choices("on"),
+            "chapters-3-body": hostile_text,
+        },
+    ),
+    (
+        "admin:archive_chapter_change",
+        {"object_id": 11},
+        "staff",
+        {
+            "work": Saved((0, 1, 2), hostile=False),
+            "position": choices("1", "2", "3", "40000"),
+            "title": hostile_text,
+            "body": st.one_of(hostile_text, st.just("<p>New words.</p>")),
+            "published": st.one_of(DATES, hostile_text),
+        },
+    ),
     ("accounts:account_delete", {}, "reader", {"password": hostile_text}),
     (
         "accounts:password_change",
@@ -455,24 +602,96 @@ FORMS = [
 
 def form_url(world, name, parameters, data):
     """The form's URL. Parameters are indexes into world["ints"] (0-2 the works, 3-5 the
-    reader's bookmark, excluded tag and saved filter), or a tuple of them to choose from."""
+    reader's bookmark, excluded tag and saved filter, 9-10 two tags, 11 a chapter) or names
+    in world["real"], or a tuple of them to choose from."""
     route = next(route for route in ROUTES if route.name == name)
     values = {}
     for key, index in parameters.items():
         if isinstance(index, tuple):
             index = data.draw(st.sampled_from(index), label=key)
-        values[key] = world["ints"][index]
+        values[key] = world["real"][index] if isinstance(index, str) else world["ints"][index]
     return route.url(values)
 
 
-@budget(250)
+class _FormFields(HTMLParser):
+    """The fields a browser would send from the form with the given id (a QueryDict-like
+    dict of lists): text and hidden inputs, ticked boxes, chosen options, text areas, and
+    the first submit button, as if pressed ("Save", or the actions' "Go")."""
+
+    def __init__(self, form_id):
+        super().__init__()
+        self.form_id, self.inside, self.fields = form_id, False, {}
+        self.select = self.textarea = None
+        self.pressed = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        name = attrs.get("name", "")
+        if not self.inside or "__prefix__" in name:
+            return
+        kind = attrs.get("type", "submit" if tag == "button" else "text")
+        if tag in ("input", "button") and kind == "submit":
+            if name and not self.pressed:
+                self.pressed = True
+                self.fields[name] = [attrs.get("value") or ""]
+        elif tag == "input" and name and self._sent(kind, attrs):
+            self.fields.setdefault(name, []).append(attrs.get("value") or "")
+        elif tag == "select":
+            self.select = name
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.fields.setdefault(self.select, []).append(attrs.get("value") or "")
+        elif tag == "textarea":
+            self.textarea = name
+            self.fields[name] = [""]
+
+    def _sent(self, kind, attrs):
+        if kind in ("checkbox", "radio"):
+            return "checked" in attrs
+        return kind not in ("button", "image", "reset", "file")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.fields[self.textarea][-1] += data
+
+
+def shown_form(world, client, url):
+    """The admin form at `url` as its page shows it, to be sent back changed. Each example
+    starts from the same archive, so the page is read once."""
+    if url not in world["shown"]:
+        model = url.strip("/").split("/")[2]
+        changelist = url.endswith(f"/{model}/")
+        parser = _FormFields("changelist-form" if changelist else f"{model}_form")
+        parser.feed(client.get(url).content.decode())
+        world["shown"][url] = parser.fields
+    return world["shown"][url]
+
+
+@budget(400)
 @given(data=st.data())
 def test_hostile_form_posts_never_fail_and_rejections_change_nothing(world, data):
     name, parameters, who, fields = data.draw(st.sampled_from(FORMS), label="form")
+    fields = {
+        key: value.strategy(world) if isinstance(value, Saved) else value
+        for key, value in fields.items()
+    }
     post = data.draw(st.fixed_dictionaries({}, optional=fields), label="fields")
     extra = data.draw(st.dictionaries(hostile_text, hostile_value, max_size=2), label="extra")
     url = form_url(world, name, parameters, data)
-    send(signed_in(persona(world, who)), "post", url, extra | post)
+    # Now and then with hostile headers too: a bad Host or cookie must reject the form.
+    headers = data.draw(st.one_of(st.just({}), HEADERS), label="headers")
+    client = client_as(world, who)
+    shown = shown_form(world, client, url) if name.startswith("admin:") else {}
+    send(client, "post", url, shown | extra | post, **headers)
 
 
 def test_a_nul_byte_anywhere_is_a_clean_400(world):
@@ -488,3 +707,31 @@ def test_a_nul_byte_anywhere_is_a_clean_400(world):
         assert b"<h1>That request could not be understood</h1>" in response.content
     client.cookies["sessionid"] = "a\x00b"
     assert send(client, "get", "/works/", {}).status_code == 400
+
+
+# Two holes in Django's admin that the hypothesis tests above found, left to archive/admin.py
+# to close: each answers a value that is no id with a 500. Strict, so they say when fixed.
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Django's admin filters the changelist by the ids posted in _selected_action "
+    "without checking them",
+)
+def test_a_selected_object_that_is_no_id_is_refused_cleanly(world):
+    client = signed_in(world["staff"])
+    data = {"action": "merge", "_selected_action": ["not-an-id"], "index": "0"}
+    assert send(client, "post", "/admin/archive/tag/", data).status_code < 500
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="The admin's autocomplete widget looks the posted value up by id when the form "
+    "is shown again with its errors",
+)
+def test_an_autocomplete_value_that_is_no_id_is_refused_cleanly(world):
+    client = signed_in(world["staff"])
+    chapter = world["ints"][11]
+    url = f"/admin/archive/chapter/{chapter}/change/"
+    data = shown_form(world, client, url) | {"work": "not-an-id"}
+    assert send(client, "post", url, data).status_code < 500

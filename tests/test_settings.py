@@ -29,6 +29,9 @@ SETTINGS_VARIABLES = [
     "EMAIL_HOST_PASSWORD",
     "EMAIL_USE_TLS",
     "DEFAULT_FROM_EMAIL",
+    "BEHIND_PROXY",
+    "TRUSTED_PROXY_COUNT",
+    "REDIS_URL",
 ]
 LOAD_SETTINGS = (
     "import json, os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; "
@@ -271,3 +274,27 @@ def test_system_checks_pass_in_production_with_a_secret_key():
     )
 
     assert result.returncode == 0, result.stderr
+
+
+def test_behind_the_proxy_one_proxy_is_trusted_by_default():
+    values = load_settings("BEHIND_PROXY", "TRUSTED_PROXY_COUNT", BEHIND_PROXY="true")
+
+    assert values == {"BEHIND_PROXY": True, "TRUSTED_PROXY_COUNT": 1}
+
+
+def test_trusted_proxy_count_is_a_whole_number_of_at_least_one():
+    values = load_settings("TRUSTED_PROXY_COUNT", TRUSTED_PROXY_COUNT="2")
+
+    assert values["TRUSTED_PROXY_COUNT"] == 2
+    assert settings_error(TRUSTED_PROXY_COUNT="0").endswith(
+        "TRUSTED_PROXY_COUNT must be at least 1, not 0."
+    )
+    assert settings_error(TRUSTED_PROXY_COUNT="1,2").endswith(
+        "TRUSTED_PROXY_COUNT must be a whole number, not '1,2'."
+    )
+
+
+def test_redis_never_leaves_a_worker_waiting_forever():
+    caches = load_settings("CACHES", REDIS_URL="redis://127.0.0.1:6379/0")["CACHES"]
+
+    assert caches["default"]["OPTIONS"] == {"socket_connect_timeout": 2, "socket_timeout": 2}

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.account import delete_account, export_account
 from accounts.forms import SignupForm
-from config.limits import limit_signup
+from config.limits import limit_password_reset, limit_signup
 
 
 @limit_signup
@@ -84,10 +84,12 @@ password_change = auth_views.PasswordChangeView.as_view(
     success_url=reverse_lazy("accounts:password_change_done")
 )
 password_change_done = auth_views.PasswordChangeDoneView.as_view()
-password_reset = auth_views.PasswordResetView.as_view(
-    success_url=reverse_lazy("accounts:password_reset_done"),
-    email_template_name="registration/password_reset_email.html",
-    subject_template_name="registration/password_reset_subject.txt",
+password_reset = limit_password_reset(
+    auth_views.PasswordResetView.as_view(
+        success_url=reverse_lazy("accounts:password_reset_done"),
+        email_template_name="registration/password_reset_email.html",
+        subject_template_name="registration/password_reset_subject.txt",
+    )
 )
 password_reset_done = auth_views.PasswordResetDoneView.as_view()
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(

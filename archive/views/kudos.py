@@ -8,6 +8,7 @@ from archive.forms import ConsentForm
 from archive.gate import get_work_for_reader, metadata_only, render_interstitial
 from archive.models import Work
 from archive.views.reading import _next_within_work
+from config.clients import client_address
 from config.limits import limit_kudos
 
 UNGATED = "Agree to what this work needs before leaving kudos on it."
@@ -23,7 +24,7 @@ def leave_kudos(request, work_id):
     if missing:
         return _refuse_ungated(request, work, missing)
     reader = request.user if request.user.is_authenticated else None
-    key = "" if reader else kudos.guest_key(request.META.get("REMOTE_ADDR", ""))
+    key = "" if reader else kudos.guest_key(client_address(request))
     try:
         created = kudos.give_kudos(work=work, reader=reader, guest_key=key)
     except kudos.KudosRefused as refusal:
