@@ -1,5 +1,6 @@
 """The self-hosting system checks."""
 
+from django.core import checks
 from django.test import override_settings
 
 from archive.checks import secret_key_is_set
@@ -22,3 +23,8 @@ def test_a_real_secret_key_passes():
 )
 def test_development_may_use_the_development_key():
     assert secret_key_is_set(None) == []
+
+
+def test_the_admin_takes_the_archives_session_middleware_for_djangos():
+    """config.middleware.SessionMiddleware is a subclass, which admin.E410 accepts."""
+    assert "admin.E410" not in [message.id for message in checks.run_checks()]
