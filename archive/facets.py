@@ -3,7 +3,7 @@
 One statement materialises the result once and counts it every way, so a listing pays for
 its filter once however many facets it shows. The total is the sum of the rating counts
 (every work has exactly one rating), so the paginator needs no count of its own. Tags are
-counted by family (a canonical tag with its synonyms, from WorkTagIndex), which is what
+counted by family (a canonical tag with its synonyms, from Work.families), which is what
 including a facet's tag returns.
 """
 
@@ -40,7 +40,7 @@ def count(works, *, omit_families=(), more=None):
     try:
         hits, params = (
             works.order_by()
-            .values_list("id", "rating", "category", "tag_index__families")
+            .values_list("id", "rating", "category", "families")
             .query.sql_with_params()
         )
     except EmptyResultSet:

@@ -172,14 +172,14 @@ class WorkFilter:
         ignore = {"sort", "show_hidden", "more"}
         return any(value for name, value in self.data.items() if name not in ignore)
 
-    def works(self):
+    def works(self, *, search_text=True):
         """The filtered works, with the reader's exclusions unless shown for this search."""
-        works = self.filtered()
+        works = self.filtered(search_text=search_text)
         if not self.showing_hidden:
             works = works.excluding(self.exclusions)
         return works
 
-    def filtered(self):
+    def filtered(self, *, search_text=True):
         works = self.base
         if self.unknown_include:
             return works.none()
@@ -211,21 +211,31 @@ class WorkFilter:
             works = works.filter(updated__lte=data["updated_to"])
         if data.get("language"):
             works = works.filter(language__iexact=data["language"])
-        if data.get("q"):
+        if search_text and data.get("q"):
             works = search.matching(works, data["q"])
         return works
 
-    def sorted(self, works):
+    @property
+    def ranked(self):
+        """True when the list is in order of relevance to the search."""
         query = self.data.get("q")
         sort = self.data.get("sort") or (RELEVANCE if self.relevance and query else "updated")
-        if sort == RELEVANCE and query:
-            return search.by_relevance(works, query)
-        return works.order_by(*SORTS.get(sort, SORTS["updated"])[1])
+        return sort == RELEVANCE and bool(query)
+
+    def listed(self):
+        """The works to page through, in the chosen order, with what their blurbs show."""
+        if self.ranked:
+            return search.by_relevance(self.works(search_text=False), self.data["q"])
+        sort = SORTS.get(self.data.get("sort"), SORTS["updated"])[1]
+        return self.works().order_by(*sort).with_blurb()
 
     def hidden_count(self, shown_count):
         """How many works the reader's exclusions keep out of this result (one count query)."""
         if not self.exclusions or self.showing_hidden:
             return 0
+        if self.ranked:
+            everything = search.by_relevance(self.filtered(search_text=False), self.data["q"])
+            return everything.count() - shown_count
         return self.filtered().count() - shown_count
 
     def facets(self, works, *, omit=()):

@@ -2,11 +2,13 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from taggit.managers import TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
 from archive.fields import TagIdsField
+from archive.links import link
 from archive.vocabulary import ArchiveWarning, Category, ConsentItem, Rating, TagKind
 
 
@@ -46,10 +48,12 @@ class Tag(TagBase):
         indexes = [
             # Blurbs group a work's tags by kind; tag pages list by kind.
             models.Index(fields=["kind", "name"], name="tag_kind_name_idx"),
+            # Filters find the tags a reader typed, whatever their case (name__iexact).
+            models.Index(Upper("name"), name="tag_name_upper_idx"),
         ]
 
     def get_absolute_url(self):
-        return reverse("archive:tag_detail", args=[self.slug])
+        return link("archive:tag_detail", self.slug)  # reverse(), for hundreds of blurb tags
 
 
 class TaggedWork(ItemBase):
@@ -107,13 +111,13 @@ class WorkQuerySet(models.QuerySet):
         """Works carrying every one of these tags (each counting its whole family)."""
         if not tags:
             return self
-        return self.filter(tag_index__families__has_all=families_of(tags))
+        return self.filter(families__has_all=families_of(tags))
 
     def without_tags(self, tags):
         """Leave out works carrying any of these tags or another tag of their families."""
         if not tags:
             return self
-        return self.exclude(tag_index__families__has_any=families_of(tags))
+        return self.exclude(families__has_any=families_of(tags))
 
     def excluding(self, exclusions):
         """Apply a reader's lasting exclusions: hidden ratings and warnings, and tags."""
@@ -179,6 +183,12 @@ class Work(models.Model):
     )
     # Bumped by every change to the work or its chapters; downloads are cached per revision.
     revision = models.PositiveIntegerField(default=1, editable=False)
+    # The work's tag families: the ids of its tags' canonical tags. Filters and facets read
+    # them here instead of joining every tag link, which keeps them fast at 100,000 works.
+    # Database triggers (migration 0007) compute them whenever a work is saved, its tag links
+    # change or a tag becomes or stops being a synonym: whatever the archive writes here is
+    # replaced, so no code path can leave them stale.
+    families = TagIdsField(default=list, editable=False)
 
     tags = TaggableManager(through=TaggedWork, blank=True)
 
@@ -207,6 +217,14 @@ class Work(models.Model):
             ),
         ]
         indexes = [
+            # Counting the listed works (the index's total) and joining search matches to
+            # them read this small index instead of the table.
+            models.Index(
+                fields=["id"],
+                include=["kudos_count"],
+                condition=Q(is_posted=True, hidden_by_staff=False),
+                name="work_listed_idx",
+            ),
             # The works index lists posted works, most recently updated first.
             models.Index(fields=["is_posted", "-updated", "-id"], name="work_posted_updated_idx"),
             # Readers who hide a rating filter on it on every listing.
@@ -229,7 +247,7 @@ class Work(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("archive:work_detail", args=[self.pk])
+        return link("archive:work_detail", self.pk)
 
     @property
     def creator_display(self):
@@ -483,24 +501,6 @@ class Reading(models.Model):
 
     def __str__(self):
         return f"{self.reader} reading {self.work_id}"
-
-
-class WorkTagIndex(models.Model):
-    """The tag families on a work (the ids of its tags' canonical tags), one row per work.
-
-    Filters and facets read this row instead of joining every tag link, which is what keeps
-    them fast at 100,000 works. Database triggers (migration 0007) write it whenever a work
-    is added, its tag links change or a tag becomes or stops being a synonym, so no code
-    path can leave it stale; the archive never writes it itself.
-    """
-
-    work = models.OneToOneField(
-        Work, on_delete=models.CASCADE, primary_key=True, related_name="tag_index"
-    )
-    families = TagIdsField(default=list, editable=False)
-
-    def __str__(self):
-        return f"Tag families of {self.work_id}"
 
 
 class SearchDocument(models.Model):

@@ -1,6 +1,6 @@
 """Full-text search over titles, creators, tags, summaries, notes and chapter text.
 
-PostgreSQL keeps one weighted tsvector per work (`SearchDocument`, GIN-indexed) and ranks
+PostgreSQL keeps weighted tsvectors per work (`SearchDocument`, GIN-indexed) and ranks
 matches; SQLite, the single-machine default, matches the same columns with LIKE, so the
 archive searches everywhere with one interface and only PostgreSQL ranks by relevance.
 """
@@ -8,11 +8,10 @@ archive searches everywhere with one interface and only PostgreSQL ranks by rele
 import html
 import re
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, Q, Value
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 from django.utils.html import escape, strip_tags
 
 from archive.models import Chapter, SearchDocument, Tag, TaggedWork, Work
@@ -43,7 +42,7 @@ def matching(works, query):
     if _postgres():
         # The function (migration 0008) matches through the GIN index even for common words.
         matches = RawSQL(
-            "SELECT archive_search_matches(websearch_to_tsquery(%s::regconfig, %s))",
+            "SELECT work_id FROM archive_search_matches(websearch_to_tsquery(%s::regconfig, %s))",
             [CONFIG, query],
         )
         return works.filter(pk__in=matches)
@@ -74,13 +73,54 @@ def _tagged_with_a_name_containing(term):
 
 
 def by_relevance(works, query):
+    """The works matching `query` among `works`, best first, as a paginator's object list.
+
+    On PostgreSQL one statement ranks every match (on title, creator, tags and summary, so
+    never reading chapter text; works found only in their text follow, most kudos first)
+    and the page shown is then fetched as works. SQLite does not rank: newest first.
+    """
     if not _postgres():
-        return works.order_by("-updated", "-id")
-    # Ranked on title, creator, tags and summary, so that ranking thousands of matches never
-    # reads their chapter text; works found only in their text follow, most kudos first.
-    search = SearchQuery(query, config=CONFIG, search_type="websearch")
-    rank = Coalesce(SearchRank(F("search_document__metadata"), search), Value(0.0))
-    return works.annotate(rank=rank).order_by("-rank", "-kudos_count", "-id")
+        return matching(works, query).order_by("-updated", "-id").with_blurb()
+    return RankedMatches(works, query)
+
+
+class RankedMatches:
+    """Matches in rank order: their ids are read once, a page's works when it is shown."""
+
+    def __init__(self, works, query):
+        self.works = works
+        self.query = query
+        self._ids = None
+
+    def ids(self):
+        if self._ids is None:
+            self._ids = _ranked_ids(self.works, self.query)
+        return self._ids
+
+    def count(self):
+        return len(self.ids())
+
+    def __getitem__(self, page):
+        ids = self.ids()[page]
+        found = self.works.model.objects.with_blurb().in_bulk(ids)
+        return [found[work_id] for work_id in ids]
+
+
+def _ranked_ids(works, query):
+    try:
+        listed, params = works.order_by().values("id", "kudos_count").query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    # A join, not IN: the matches are distinct, and a join lets the planner hash them.
+    sql = f"""
+        SELECT w.id
+        FROM archive_search_matches(websearch_to_tsquery(%s::regconfig, %s)) m
+        JOIN ({listed}) w ON w.id = m.work_id
+        ORDER BY m.rank DESC, w.kudos_count DESC, w.id DESC
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [CONFIG, query, *params])
+        return [work_id for (work_id,) in cursor.fetchall()]
 
 
 def update_search_documents(work_ids=None):

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from archive import consent, exclusions, search
 from archive.filters import WorkFilter
@@ -28,8 +29,17 @@ def tag_detail(request, slug):
 
 
 def search_works(request):
+    # The same search on the works index, where the results are counted by facet.
+    on_index = request.GET.copy()
+    for param in ["sort", "page"]:
+        on_index.pop(param, None)
+    context = {"filter_link": f"{reverse('archive:work_list')}?{on_index.urlencode()}"}
     return _listing(
-        request, base=Work.objects.all(), template="archive/search.html", relevance=True
+        request,
+        base=Work.objects.all(),
+        template="archive/search.html",
+        context=context,
+        relevance=True,
     )
 
 
@@ -76,11 +86,12 @@ def _listing(request, *, base, template, context=None, relevance=False, about=No
     )
     works = work_filter.works()
     # Facets count over the whole result, so they are worth their cost only once the
-    # result is narrowed (a filter, a search or a tag), not on the whole archive.
+    # result is narrowed (a filter or a tag), not on the whole archive. Search results show
+    # the best matches, as AO3 does; their facets are a link away, on the works index.
     counted = None
-    if about is not None or work_filter.is_filtered:
+    if about is not None or (work_filter.is_filtered and not relevance):
         counted = work_filter.facets(works, omit=[about] if about else [])
-    listed = work_filter.sorted(works).with_blurb()
+    listed = work_filter.listed()
     per_page = settings.WORKS_PER_PAGE
     paginator = (
         _CountedPaginator(listed, per_page, count=counted.total)

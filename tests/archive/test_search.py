@@ -14,7 +14,9 @@ SEARCH = reverse("archive:search")
 def found(client, query, **extra):
     response = client.get(SEARCH, {"q": query, **extra})
     assert response.status_code == 200
-    return response, set(response.context["page"].paginator.object_list)
+    page = response.context["page"]
+    assert page.paginator.num_pages == 1  # these corpora fit on one page
+    return response, set(page.object_list)
 
 
 def with_text(work, text):
