@@ -114,3 +114,12 @@ def test_an_overlong_query_is_refused_with_a_message(client, works):
     response = client.get(SEARCH, {"q": "x" * 201})
     assert response.status_code == 400
     assert "at most 200 characters" in response.content.decode()
+
+
+def test_search_results_link_to_their_facets_on_the_works_index(client, works):
+    response, _ = found(client, "cartographer", sort="kudos", page="1")
+    assert response.context["facets"] is None
+    link = reverse("archive:work_list") + "?q=cartographer"
+    assert f'href="{link}"' in response.content.decode()
+    counted = client.get(link)
+    assert counted.context["facets"].total == 2
