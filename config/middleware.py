@@ -39,8 +39,8 @@ class RequestLogMiddleware:
 
 
 class DatabaseUnavailableMiddleware:
-    """A view that cannot reach the database answers 503 with a friendly page, and the next
-    request simply tries again: Django opens a fresh connection once the database is back."""
+    """A view that cannot reach the database (or Redis) answers 503 with a friendly page, and
+    the next request simply tries again: Django reconnects once the database is back."""
 
     def __init__(self, get_response):
         self.get_response = get_response
