@@ -6,11 +6,11 @@ counts and facets are taken over exactly the works the reader can page through.
 """
 
 from django import forms
-from django.db.models import Q, Value
+from django.db.models import Count, Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 
 from archive import facets, search
-from archive.models import Tag, WorkWarning, families_of
+from archive.models import Tag, WorkWarning, families_of, hidden_by
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
 
 MAX_TAGS = 20
@@ -172,12 +172,18 @@ class WorkFilter:
         ignore = {"sort", "show_hidden", "more"}
         return any(value for name, value in self.data.items() if name not in ignore)
 
+    @property
+    def hiding(self):
+        """What hides a work from this reader's list: None when nothing does, or when the
+        reader shows the hidden works for this search."""
+        if self.showing_hidden:
+            return None
+        return hidden_by(items=self.exclusions.items, tags=self.exclusions.tags)
+
     def works(self, *, search_text=True):
         """The filtered works, with the reader's exclusions unless shown for this search."""
         works = self.filtered(search_text=search_text)
-        if not self.showing_hidden:
-            works = works.excluding(self.exclusions)
-        return works
+        return works if self.hiding is None else works.exclude(self.hiding)
 
     def filtered(self, *, search_text=True):
         works = self.base
@@ -225,18 +231,26 @@ class WorkFilter:
     def listed(self):
         """The works to page through, in the chosen order, with what their blurbs show."""
         if self.ranked:
-            return search.by_relevance(self.works(search_text=False), self.data["q"])
+            unsearched = self.filtered(search_text=False)
+            return search.by_relevance(unsearched, self.data["q"], hiding=self.hiding)
         sort = SORTS.get(self.data.get("sort"), SORTS["updated"])[1]
         return self.works().order_by(*sort).with_blurb()
 
-    def hidden_count(self, shown_count):
-        """How many works the reader's exclusions keep out of this result (one count query)."""
-        if not self.exclusions or self.showing_hidden:
-            return 0
-        if self.ranked:
-            everything = search.by_relevance(self.filtered(search_text=False), self.data["q"])
-            return everything.count() - shown_count
-        return self.filtered().count() - shown_count
+    def counts(self, listed):
+        """(shown, hidden): the works `listed` pages through, and those the reader's
+        exclusions keep out of it, counted together in one query."""
+        if isinstance(listed, search.RankedMatches):
+            return listed.count(), listed.hidden_count()
+        if self.hiding is None:
+            return self.works().count(), 0
+        counted = self.filtered().aggregate(
+            everything=Count("pk"), hidden=Count("pk", filter=self.hiding)
+        )
+        return counted["everything"] - counted["hidden"], counted["hidden"]
+
+    def hidden_count(self):
+        """How many works the reader's exclusions keep out (when the facets counted the rest)."""
+        return 0 if self.hiding is None else self.filtered().filter(self.hiding).count()
 
     def facets(self, works, *, omit=()):
         """Counts over the whole result for ratings, warnings, categories and each tag kind;

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from taggit.managers import TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
@@ -71,6 +71,28 @@ def families_of(tags):
     return sorted({tag.canonical_id or tag.pk for tag in tags})
 
 
+def hidden_by(*, items=(), tags=()):
+    """The condition that hides a work from a reader's lists: a rating or warning they chose
+    to hide (consent items such as "rating:explicit"), or a tag they excluded. None when
+    nothing is hidden. One condition, so that a count can split shown from hidden works."""
+    ratings = [item.split(":", 1)[1] for item in items if item.startswith("rating:")]
+    warnings = [item.split(":", 1)[1] for item in items if item.startswith("warning:")]
+    parts = []
+    if ratings:
+        parts.append(Q(rating__in=ratings))
+    if warnings:
+        warned = WorkWarning.objects.filter(work=models.OuterRef("pk"), warning__in=warnings)
+        parts.append(Q(models.Exists(warned)))
+    if tags:
+        parts.append(Q(families__has_any=families_of(tags)))
+    if not parts:
+        return None
+    condition = parts[0]
+    for part in parts[1:]:
+        condition |= part
+    return condition
+
+
 class WorkQuerySet(models.QuerySet):
     def posted(self):
         """Works every reader may find: posted, and not hidden by staff."""
@@ -94,14 +116,8 @@ class WorkQuerySet(models.QuerySet):
 
     def hiding(self, items):
         """Leave out works needing any of these consent items (a reader's "hide" choices)."""
-        ratings = [item.split(":", 1)[1] for item in items if item.startswith("rating:")]
-        warnings = [item.split(":", 1)[1] for item in items if item.startswith("warning:")]
-        queryset = self
-        if ratings:
-            queryset = queryset.exclude(rating__in=ratings)
-        if warnings:
-            queryset = queryset.exclude(warnings__warning__in=warnings)
-        return queryset
+        condition = hidden_by(items=items)
+        return self if condition is None else self.exclude(condition)
 
     def tagged(self, tag):
         """Works with this tag, its canonical tag or any of their synonyms."""
@@ -121,7 +137,8 @@ class WorkQuerySet(models.QuerySet):
 
     def excluding(self, exclusions):
         """Apply a reader's lasting exclusions: hidden ratings and warnings, and tags."""
-        return self.hiding(exclusions.items).without_tags(exclusions.tags)
+        condition = hidden_by(items=exclusions.items, tags=exclusions.tags)
+        return self if condition is None else self.exclude(condition)
 
     def with_blurb(self):
         """Everything a blurb shows, in a fixed number of queries however many works."""
@@ -225,22 +242,18 @@ class Work(models.Model):
                 condition=Q(is_posted=True, hidden_by_staff=False),
                 name="work_listed_idx",
             ),
-            # The works index lists posted works, most recently updated first.
-            models.Index(fields=["is_posted", "-updated", "-id"], name="work_posted_updated_idx"),
+            # The works index's sort orders, each with the id as tiebreak. They lead with
+            # the sort key alone, not with is_posted, so that a reader's list (posted works
+            # or their own drafts: an OR) walks them in order as a guest's does.
+            models.Index(fields=["-updated", "-id"], name="work_updated_idx"),
+            models.Index(fields=["-published", "-id"], name="work_published_idx"),
+            models.Index(fields=["-kudos_count", "-id"], name="work_kudos_idx"),
+            models.Index(fields=["-word_count", "-id"], name="work_words_idx"),
+            models.Index(fields=["-hits", "-id"], name="work_hits_idx"),
+            models.Index(fields=["-public_bookmark_count", "-id"], name="work_bookmarks_idx"),
+            models.Index(Lower("title"), "id", name="work_title_idx"),
             # Readers who hide a rating filter on it on every listing.
             models.Index(fields=["rating"], name="work_rating_idx"),
-            # The index's other sort orders, each with the id as tiebreak.
-            models.Index(
-                fields=["is_posted", "-published", "-id"], name="work_posted_published_idx"
-            ),
-            models.Index(fields=["is_posted", "-kudos_count", "-id"], name="work_posted_kudos_idx"),
-            models.Index(fields=["is_posted", "-word_count", "-id"], name="work_posted_words_idx"),
-            models.Index(fields=["is_posted", "-hits", "-id"], name="work_posted_hits_idx"),
-            models.Index(
-                fields=["is_posted", "-public_bookmark_count", "-id"],
-                name="work_posted_bookmarks_idx",
-            ),
-            models.Index(fields=["is_posted", "title", "id"], name="work_posted_title_idx"),
         ]
 
     def __str__(self):

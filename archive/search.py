@@ -10,7 +10,7 @@ import re
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape, strip_tags
 
@@ -72,55 +72,85 @@ def _tagged_with_a_name_containing(term):
     return TaggedWork.objects.filter(names).values("content_object")
 
 
-def by_relevance(works, query):
-    """The works matching `query` among `works`, best first, as a paginator's object list.
+def by_relevance(works, query, *, hiding=None):
+    """The works matching `query` among `works`, best first, as a paginator's object list;
+    `hiding` (a condition) leaves works out and counts them (see RankedMatches).
 
     On PostgreSQL one statement ranks every match (on title, creator, tags and summary, so
     never reading chapter text; works found only in their text follow, most kudos first)
     and the page shown is then fetched as works. SQLite does not rank: newest first.
     """
-    if not _postgres():
-        return matching(works, query).order_by("-updated", "-id").with_blurb()
-    return RankedMatches(works, query)
+    return RankedMatches(works, query, hiding=hiding)
 
 
 class RankedMatches:
     """Matches in rank order: their ids are read once, a page's works when it is shown."""
 
-    def __init__(self, works, query):
+    def __init__(self, works, query, *, hiding=None):
         self.works = works
         self.query = query
-        self._ids = None
+        self.hiding = hiding
+        self._ranked = None
 
-    def ids(self):
-        if self._ids is None:
-            self._ids = _ranked_ids(self.works, self.query)
-        return self._ids
+    def _ids(self):
+        if self._ranked is None:
+            self._ranked = _ranked(self.works, self.query, self.hiding)
+        return self._ranked
 
     def count(self):
-        return len(self.ids())
+        return len(self._ids()[0])
+
+    def hidden_count(self):
+        return self._ids()[1]
+
+    def with_blurb(self):
+        """Pages of matches come with what blurbs show already (like WorkQuerySet's)."""
+        return self
 
     def __getitem__(self, page):
-        ids = self.ids()[page]
+        ids = self._ids()[0][page]
         found = self.works.model.objects.with_blurb().in_bulk(ids)
         return [found[work_id] for work_id in ids]
 
 
-def _ranked_ids(works, query):
+def _ranked(works, query, hiding):
+    """The ids of the matches `hiding` leaves in, best first, and how many it left out."""
+    flagged = works.annotate(hidden=_flag(hiding))
+    if not _postgres():
+        rows = matching(flagged, query).order_by("-updated", "-id").values_list("id", "hidden")
+        return _split(rows)
     try:
-        listed, params = works.order_by().values("id", "kudos_count").query.sql_with_params()
+        listed, params = (
+            flagged.order_by().values("id", "kudos_count", "hidden").query.sql_with_params()
+        )
     except EmptyResultSet:
-        return []
+        return [], 0
     # A join, not IN: the matches are distinct, and a join lets the planner hash them.
     sql = f"""
-        SELECT w.id
+        SELECT w.id, w.hidden
         FROM archive_search_matches(websearch_to_tsquery(%s::regconfig, %s)) m
         JOIN ({listed}) w ON w.id = m.work_id
         ORDER BY m.rank DESC, w.kudos_count DESC, w.id DESC
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [CONFIG, query, *params])
-        return [work_id for (work_id,) in cursor.fetchall()]
+        return _split(cursor.fetchall())
+
+
+def _flag(hiding):
+    if hiding is None:
+        return Value(False, output_field=BooleanField())
+    return ExpressionWrapper(hiding, output_field=BooleanField())
+
+
+def _split(rows):
+    shown, hidden = [], 0
+    for work_id, is_hidden in rows:
+        if is_hidden:
+            hidden += 1
+        else:
+            shown.append(work_id)
+    return shown, hidden
 
 
 def update_search_documents(work_ids=None):

@@ -65,7 +65,8 @@ def tag_autocomplete(request):
 
 
 class _CountedPaginator(Paginator):
-    """A paginator told its total by the facet query, which counted the same works."""
+    """A paginator told its total by the query that counted the works (with the facets, or
+    with the works the reader's exclusions hide), so it needs no count of its own."""
 
     def __init__(self, object_list, per_page, *, count):
         super().__init__(object_list, per_page)
@@ -92,20 +93,20 @@ def _listing(request, *, base, template, context=None, relevance=False, about=No
     if about is not None or (work_filter.is_filtered and not relevance):
         counted = work_filter.facets(works, omit=[about] if about else [])
     listed = work_filter.listed()
-    per_page = settings.WORKS_PER_PAGE
-    paginator = (
-        _CountedPaginator(listed, per_page, count=counted.total)
-        if counted
-        else Paginator(listed, per_page)
+    if counted:
+        shown, hidden = counted.total, work_filter.hidden_count()
+    else:
+        shown, hidden = work_filter.counts(listed)
+    page = _CountedPaginator(listed, settings.WORKS_PER_PAGE, count=shown).get_page(
+        request.GET.get("page")
     )
-    page = paginator.get_page(request.GET.get("page"))
     query = work_filter.data.get("q", "")
     context = {
         **(context or {}),
         "page": page,
         "filter": work_filter,
         "form": work_filter.form,
-        "hidden_count": work_filter.hidden_count(paginator.count),
+        "hidden_count": hidden,
         "facets": counted,
         "tag_sections": work_filter.tag_sections(counted),
         "query": query,

@@ -64,7 +64,9 @@ def corpus(db):
 
 def titles(response, corpus):
     names = {work.pk: name for name, work in corpus.items()}
-    return {names[work.pk] for work in response.context["page"].paginator.object_list}
+    page = response.context["page"]
+    assert page.paginator.num_pages == 1  # the corpus fits on one page
+    return {names[work.pk] for work in page.object_list}
 
 
 @pytest.mark.parametrize(
@@ -326,3 +328,27 @@ def test_exclusions_reach_bookmark_and_history_lists(client_for, corpus, exclude
         assert corpus[name].title not in history
     assert corpus["w1"].title in listed
     assert corpus["w1"].title in history
+
+
+def test_a_readers_index_counts_shown_and_hidden_works_in_one_query(
+    client_for, corpus, excluder, django_assert_num_queries
+):
+    client = client_for(excluder)
+    # session, reader, standing choices, excluded tags, one count of shown and hidden works,
+    # works, their tags, their warnings
+    with django_assert_num_queries(8):
+        response = client.get(INDEX)
+    assert titles(response, corpus) == {"w1", "w5"}
+    assert response.context["hidden_count"] == 3  # Explicit, or tagged Angst
+
+
+def test_a_readers_search_ranks_and_counts_hidden_matches_in_one_query(
+    client_for, corpus, excluder, django_assert_num_queries
+):
+    client = client_for(excluder)
+    # session, reader, standing choices, excluded tags, the ranked matches with what is
+    # hidden, the page's works, their tags, their warnings, snippets' chapters
+    with django_assert_num_queries(9):
+        response = client.get(reverse("archive:search"), {"q": "Summary"})
+    assert titles(response, corpus) == {"w1", "w5"}
+    assert response.context["hidden_count"] == 3
