@@ -4,7 +4,7 @@ One statement materialises the result once and counts it every way, so a listing
 its filter once however many facets it shows. The total is the sum of the rating counts
 (every work has exactly one rating), so the paginator needs no count of its own. Tags are
 counted by family (a canonical tag with its synonyms, from Work.families), which is what
-including a facet's tag returns.
+including a facet's tag returns; warnings from Work.warning_set.
 """
 
 from dataclasses import dataclass, field
@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
-from archive.models import Tag, WorkWarning
+from archive.models import Tag
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
 
 FACET_LIMIT = 10
 FACET_MORE_LIMIT = 100
 
-# Each row of a work's families, for the database at hand.
-_FAMILY_ROWS = {
-    "postgresql": "SELECT f.family FROM hits CROSS JOIN LATERAL unnest(hits.families) AS f(family)",
-    "sqlite": "SELECT f.value AS family FROM hits, json_each(hits.families) AS f",
+# One row per member of a set column of the result, for the database at hand.
+_MEMBERS = {
+    "postgresql": "SELECT m.member FROM hits CROSS JOIN LATERAL unnest(hits.{column}) AS m(member)",
+    "sqlite": "SELECT m.value AS member FROM hits, json_each(hits.{column}) AS m",
 }
 
 
@@ -40,19 +40,21 @@ def count(works, *, omit_families=(), more=None):
     try:
         hits, params = (
             works.order_by()
-            .values_list("id", "rating", "category", "families")
+            .values_list("id", "rating", "category", "families", "warning_set")
             .query.sql_with_params()
         )
     except EmptyResultSet:
         return Facets()
     omit = list(omit_families)
-    not_omitted = f"WHERE family NOT IN ({', '.join(['%s'] * len(omit))})" if omit else ""
+    members = _MEMBERS[connection.vendor]
+    not_omitted = f"WHERE member NOT IN ({', '.join(['%s'] * len(omit))})" if omit else ""
     sql = f"""
-        WITH hits (id, rating, category, families) AS MATERIALIZED ({hits}),
+        WITH hits (id, rating, category, families, warning_set) AS MATERIALIZED ({hits}),
         families AS (
-            SELECT family, COUNT(*) AS n FROM ({_FAMILY_ROWS[connection.vendor]}) rows
+            SELECT member AS family, COUNT(*) AS n
+            FROM ({members.format(column="families")}) rows
             {not_omitted}
-            GROUP BY family
+            GROUP BY member
         ),
         ranked AS (
             SELECT t.kind, t.name, c.n,
@@ -63,9 +65,9 @@ def count(works, *, omit_families=(), more=None):
         UNION ALL
         SELECT 'category', category, COUNT(*), 0 FROM hits GROUP BY category
         UNION ALL
-        SELECT 'warning', w.warning, COUNT(*), 0
-        FROM hits JOIN {WorkWarning._meta.db_table} w ON w.work_id = hits.id
-        GROUP BY w.warning
+        SELECT 'warning', member, COUNT(*), 0
+        FROM ({members.format(column="warning_set")}) warnings
+        GROUP BY member
         UNION ALL
         SELECT kind, name, n, position FROM ranked
         WHERE position <= CASE WHEN kind = %s THEN %s ELSE %s END

@@ -1,8 +1,8 @@
-"""A set of tag ids in one column, with lookups that filters and facets use.
+"""Sets of ids or codes in one column, with the lookups that filters and facets use.
 
-PostgreSQL stores it as `bigint[]` (GIN-indexed, `@>` and `&&`); SQLite, the one-machine
-default, as a JSON list read with `json_each`. Both answer the same lookups, so the code that
-filters works never asks which database it runs on.
+PostgreSQL stores a set as an array (`bigint[]` or `text[]`, GIN-indexable, `@>` and `&&`);
+SQLite, the one-machine default, as a JSON list read with `json_each`. Both answer the same
+lookups, so the code that filters works never asks which database it runs on.
 """
 
 import json
@@ -11,53 +11,67 @@ from django.db import models
 from django.db.models import Lookup
 
 
-def _ids(value):
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = json.loads(value)
-    return sorted({int(item) for item in value})
+class SetField(models.Field):
+    """A sorted set of integers (`of="bigint"`) or strings (`of="text"`)."""
 
+    description = "A set of ids or codes"
+    _types = {"bigint": int, "text": str}
 
-class TagIdsField(models.Field):
-    description = "A set of tag ids"
+    def __init__(self, *args, of="bigint", **kwargs):
+        self.of = of
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.of != "bigint":
+            kwargs["of"] = self.of
+        return name, path, args, kwargs
+
+    def members(self, value):
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = json.loads(value)
+        return sorted({self._types[self.of](item) for item in value})
 
     def db_type(self, connection):
-        return "bigint[]" if connection.vendor == "postgresql" else "text"
+        return f"{self.of}[]" if connection.vendor == "postgresql" else "text"
 
     def from_db_value(self, value, expression, connection):
-        return _ids(value)
+        return self.members(value)
 
     def to_python(self, value):
-        return _ids(value)
+        return self.members(value)
 
     def get_db_prep_value(self, value, connection, prepared=False):
-        ids = _ids(value)
-        return ids if connection.vendor == "postgresql" else json.dumps(ids)
+        members = self.members(value)
+        return members if connection.vendor == "postgresql" else json.dumps(members)
 
     def value_to_string(self, obj):
         return json.dumps(self.value_from_object(obj))
 
 
-class _TagIdsLookup(Lookup):
-    """`field__has_all=[ids]` and `field__has_any=[ids]`; the ids are given, never a column."""
+class _SetLookup(Lookup):
+    """`field__has_all=[...]` and `field__has_any=[...]`; the members are given, never a
+    column."""
 
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
         column, params = self.process_lhs(compiler, connection)
-        ids = _ids(self.rhs)
+        field = self.lhs.output_field
+        members = field.members(self.rhs)
         if connection.vendor == "postgresql":
-            return f"{column} {self.postgres_operator} %s::bigint[]", [*params, ids]
-        placeholders = ", ".join(["%s"] * len(ids)) or "NULL"
+            return f"{column} {self.postgres_operator} %s::{field.of}[]", [*params, members]
+        placeholders = ", ".join(["%s"] * len(members)) or "NULL"
         found = (
             f"SELECT COUNT(DISTINCT value) FROM json_each({column}) WHERE value IN ({placeholders})"
         )
-        return f"({found}) {self.sqlite_comparison(len(ids))}", [*params, *ids]
+        return f"({found}) {self.sqlite_comparison(len(members))}", [*params, *members]
 
 
-@TagIdsField.register_lookup
-class HasAll(_TagIdsLookup):
+@SetField.register_lookup
+class HasAll(_SetLookup):
     lookup_name = "has_all"
     postgres_operator = "@>"
 
@@ -65,8 +79,8 @@ class HasAll(_TagIdsLookup):
         return f"= {count}"
 
 
-@TagIdsField.register_lookup
-class HasAny(_TagIdsLookup):
+@SetField.register_lookup
+class HasAny(_SetLookup):
     lookup_name = "has_any"
     postgres_operator = "&&"
 

@@ -10,7 +10,7 @@ from django.db.models import Count, Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 
 from archive import facets, search
-from archive.models import Tag, WorkWarning, families_of, hidden_by
+from archive.models import Tag, families_of, hidden_by
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
 
 MAX_TAGS = 20
@@ -194,10 +194,10 @@ class WorkFilter:
             works = works.filter(rating__in=data["rating"])
         if data.get("exclude_rating"):
             works = works.exclude(rating__in=data["exclude_rating"])
-        for warning in data.get("warning", []):
-            works = works.filter(pk__in=_works_warned(warning))
+        if data.get("warning"):
+            works = works.filter(warning_set__has_all=data["warning"])
         if data.get("exclude_warning"):
-            works = works.exclude(warnings__warning__in=data["exclude_warning"])
+            works = works.exclude(warning_set__has_any=data["exclude_warning"])
         if data.get("category"):
             works = works.filter(category__in=data["category"])
         if data.get("exclude_category"):
@@ -275,7 +275,3 @@ def _tags_named(names):
     for name in names:
         wanted |= Q(name__iexact=name)
     return {tag.name.lower(): tag for tag in Tag.objects.filter(wanted)}
-
-
-def _works_warned(warning):
-    return WorkWarning.objects.filter(warning=warning).values("work")

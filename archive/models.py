@@ -7,7 +7,7 @@ from django.urls import reverse
 from taggit.managers import TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
-from archive.fields import TagIdsField
+from archive.fields import SetField
 from archive.links import link
 from archive.vocabulary import ArchiveWarning, Category, ConsentItem, Rating, TagKind
 
@@ -81,8 +81,7 @@ def hidden_by(*, items=(), tags=()):
     if ratings:
         parts.append(Q(rating__in=ratings))
     if warnings:
-        warned = WorkWarning.objects.filter(work=models.OuterRef("pk"), warning__in=warnings)
-        parts.append(Q(models.Exists(warned)))
+        parts.append(Q(warning_set__has_any=warnings))
     if tags:
         parts.append(Q(families__has_any=families_of(tags)))
     if not parts:
@@ -205,7 +204,10 @@ class Work(models.Model):
     # Database triggers (migration 0007) compute them whenever a work is saved, its tag links
     # change or a tag becomes or stops being a synonym: whatever the archive writes here is
     # replaced, so no code path can leave them stale.
-    families = TagIdsField(default=list, editable=False)
+    families = SetField(default=list, editable=False)
+    # The work's archive warnings again (the WorkWarning rows stay the record), kept the
+    # same way by triggers (migration 0010) so that listings filter and count them here.
+    warning_set = SetField(of="text", default=list, editable=False)
 
     tags = TaggableManager(through=TaggedWork, blank=True)
 

@@ -41,7 +41,7 @@ def drop_function(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("archive", "0007_work_families")]
+    dependencies = [("archive", "0007_work_families_and_warnings")]
 
     operations = [
         migrations.AddField(

@@ -1,4 +1,5 @@
-"""Work.families: the database keeps each work's tag families right whatever changes them."""
+"""Work.families and Work.warning_set: the database keeps them right whatever changes a work's
+tags or warnings."""
 
 import io
 
@@ -7,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from archive import tags as wrangling
-from archive.models import Tag, TaggedWork, Work
+from archive.models import Tag, TaggedWork, Work, WorkWarning
 from archive.vocabulary import TagKind
 from tests.factories import make_work
 
@@ -30,6 +31,10 @@ TRIGGERS = {
     "archive_tag_links_removed",
     "archive_tag_links_moved",
     "archive_tags_rewrangled",
+    "archive_work_warning_set",
+    "archive_warnings_added",
+    "archive_warnings_removed",
+    "archive_warnings_changed",
 }
 
 
@@ -141,3 +146,19 @@ def test_families_survive_a_dumpdata_loaddata_round_trip(tmp_path):
     Tag.objects.all().delete()
     call_command("loaddata", str(dump), stdout=io.StringIO())
     assert families(Work.objects.get(pk=work.pk)) == before
+
+
+def warning_set(work):
+    return Work.objects.values_list("warning_set", flat=True).get(pk=work.pk)
+
+
+def test_a_works_warnings_are_kept_on_its_row():
+    work = make_work(warnings=["non-con", "graphic-violence"])
+    assert warning_set(work) == ["graphic-violence", "non-con"]
+    WorkWarning.objects.filter(work=work, warning="non-con").delete()
+    assert warning_set(work) == ["graphic-violence"]
+    WorkWarning.objects.filter(work=work).update(warning="major-character-death")
+    assert warning_set(work) == ["major-character-death"]
+    work.warning_set = ["no-warnings"]  # whatever is written, the rows decide
+    work.save()
+    assert warning_set(work) == ["major-character-death"]
