@@ -1,32 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from accounts.models import ConsentChoice, Reader
-
-
-class ConsentChoiceInline(admin.TabularInline):
-    model = ConsentChoice
-    extra = 0
+from accounts.models import Reader
+from archive.admin_input import CheckedInputs
 
 
 @admin.register(Reader)
-class ReaderAdmin(UserAdmin):
+class ReaderAdmin(CheckedInputs, UserAdmin):
+    # A reader's standing consent choices, display settings and history switch are theirs
+    # alone (what they choose to see says a lot about them), so staff are not shown them.
     list_display = ["username", "email", "is_staff", "is_active", "date_joined", "last_login"]
-    list_filter = ["is_staff", "is_superuser", "is_active", "history_enabled", "date_joined"]
-    fieldsets = [
-        *UserAdmin.fieldsets,
-        (
-            "Reading",
-            {
-                "fields": [
-                    "history_enabled",
-                    "font_size",
-                    "font",
-                    "line_spacing",
-                    "text_width",
-                    "theme",
-                ]
-            },
-        ),
-    ]
-    inlines = [ConsentChoiceInline]
+    list_filter = ["is_staff", "is_superuser", "is_active", "date_joined"]

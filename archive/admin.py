@@ -6,7 +6,7 @@ from django.db.models import Count, F
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 
-from archive import posting, search, tags
+from archive import admin_input, posting, search, tags
 from archive.counters import refresh_work_counts
 from archive.models import (
     Bookmark,
@@ -44,7 +44,7 @@ def _work_changed(work):
     search.update_search_documents([work.pk])
 
 
-class ChapterInline(admin.StackedInline):
+class ChapterInline(admin_input.StackedInline):
     model = Chapter
     extra = 0
     fields = [
@@ -61,7 +61,7 @@ class ChapterInline(admin.StackedInline):
     show_change_link = True
 
 
-class WorkWarningInline(admin.TabularInline):
+class WorkWarningInline(admin_input.TabularInline):
     model = WorkWarning
     extra = 0
     min_num = 1
@@ -73,7 +73,7 @@ class TaggedWorkFormSet(BaseInlineFormSet):
         return "tagged"  # the link's related_name is "+", which would leave no prefix
 
 
-class TaggedWorkInline(admin.TabularInline):
+class TaggedWorkInline(admin_input.TabularInline):
     """The work's tags, chosen from existing ones: a name typed into taggit's free-text
     field would make a tag with no kind."""
 
@@ -146,7 +146,7 @@ def post_works(modeladmin, request, queryset):
 
 
 @admin.register(Work)
-class WorkAdmin(admin.ModelAdmin):
+class WorkAdmin(admin_input.ModelAdmin):
     list_display = [
         "title",
         "creator_display",
@@ -208,7 +208,7 @@ class WorkAdmin(admin.ModelAdmin):
 
 
 @admin.register(Chapter)
-class ChapterAdmin(admin.ModelAdmin):
+class ChapterAdmin(admin_input.ModelAdmin):
     list_display = ["work", "position", "title", "word_count", "published"]
     list_filter = ["work__rating", "work__is_posted", "work__hidden_by_staff", "published"]
     list_select_related = ["work"]
@@ -336,7 +336,7 @@ def _works_named_by(tag_ids):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(admin_input.ModelAdmin):
     form = TagAdminForm
     list_display = ["name", "kind", "canonical", "work_count"]
     list_filter = ["kind"]
@@ -373,7 +373,7 @@ class TagAdmin(admin.ModelAdmin):
         search.update_search_documents(works)
 
 
-class InvestigationAdmin(admin.ModelAdmin):
+class InvestigationAdmin(admin_input.ModelAdmin):
     """Read-only: staff look here to investigate; readers change these on their own pages,
     where the counters on works are kept in step."""
 

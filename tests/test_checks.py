@@ -13,6 +13,13 @@ def test_serving_without_a_secret_key_is_an_error():
     assert [error.id for error in secret_key_is_set(None)] == ["archive.E001"]
 
 
+@override_settings(
+    DEBUG=False, SECRET_KEY="REPLACE-ME-with-your-own-random-key-see-the-comment-above-0123456789"
+)
+def test_the_example_files_placeholder_is_an_error():
+    assert [error.id for error in secret_key_is_set(None)] == ["archive.E002"]
+
+
 @override_settings(DEBUG=False, SECRET_KEY="a-real-secret-from-the-environment-0123456789")
 def test_a_real_secret_key_passes():
     assert secret_key_is_set(None) == []

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -57,14 +58,8 @@ def test_session_and_csrf_cookies_are_http_only_and_same_site(client, settings):
     assert session["samesite"] == "Lax"
 
 
-def test_deploy_check_passes_under_the_documented_production_environment():
-    """The example file exactly as it is, its placeholder secret key included."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "PYTEST"))}
-    for line in (BASE_DIR / ".env.production.example").read_text().splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.split("=", 1)
-            env[name] = value
-    result = subprocess.run(
+def _deploy_check(env):
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,
         env=env,
@@ -72,8 +67,29 @@ def test_deploy_check_passes_under_the_documented_production_environment():
         text=True,
         timeout=120,
     )
+
+
+def _documented_environment():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "PYTEST"))}
+    for line in (BASE_DIR / ".env.production.example").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.split("=", 1)
+            env[name] = value
+    return env
+
+
+def test_deploy_check_passes_under_the_documented_production_environment():
+    """The example file as its first comment says to use it: with a key of your own."""
+    env = _documented_environment() | {"SECRET_KEY": secrets.token_urlsafe(50)}
+    result = _deploy_check(env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_example_files_placeholder_key_is_refused():
+    result = _deploy_check(_documented_environment())
+    assert result.returncode != 0
+    assert "archive.E002" in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("code", [400, 403, 404, 429, 500, 503])
