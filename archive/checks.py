@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
-
 # .env.production.example's placeholder starts so; it passes Django's own length check.
 PLACEHOLDER_KEY_START = "REPLACE-ME"
 
