@@ -2,7 +2,7 @@ from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from archive import consent
 from archive.forms import ConsentForm
@@ -11,6 +11,7 @@ from archive.models import Work
 from archive.reading_history import record_visit
 
 
+@require_safe
 @consent_required
 def work_detail(request, work):
     """A work opens on its first chapter."""
@@ -21,11 +22,13 @@ def work_detail(request, work):
     return _render_chapter(request, work, chapters, chapters[0].position, move_place=False)
 
 
+@require_safe
 @consent_required
 def chapter_detail(request, work, position):
     return _render_chapter(request, work, _chapter_index(work), position)
 
 
+@require_safe
 @consent_required
 def work_entire(request, work):
     _count_hit(request, work)

@@ -81,6 +81,15 @@ def test_hits_count_work_visits_but_not_the_creators(client_for, creator):
     assert work.hits == 1
 
 
+@pytest.mark.parametrize("route", ["work_detail", "work_entire", "chapter_detail"])
+def test_reading_pages_refuse_a_post_and_count_no_hit(client, route):
+    work = make_work()
+    args = [work.pk, 1] if route == "chapter_detail" else [work.pk]
+    response = client.post(reverse(f"archive:{route}", args=args))
+    assert response.status_code == 405
+    assert Work.objects.get(pk=work.pk).hits == 0
+
+
 def test_missing_works_and_chapters_are_404(client):
     work = make_work(chapters=2)
     assert client.get(reverse("archive:work_detail", args=[999999])).status_code == 404
