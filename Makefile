@@ -88,6 +88,7 @@ format: install
 
 # Rebuild fixtures/seed_works.json after changing the importer or a seed's metadata.
 fixtures: install
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py build_seed_fixture
 
 clean:

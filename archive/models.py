@@ -239,8 +239,7 @@ class Work(models.Model):
             # Counting the listed works (the index's total) and joining search matches to
             # them read this small index instead of the table.
             models.Index(
-                fields=["id"],
-                include=["kudos_count"],
+                fields=["id", "kudos_count"],
                 condition=Q(is_posted=True, hidden_by_staff=False),
                 name="work_listed_idx",
             ),

@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='work',
-            index=models.Index(condition=models.Q(('hidden_by_staff', False), ('is_posted', True)), fields=['id'], include=('kudos_count',), name='work_listed_idx'),
+            index=models.Index(condition=models.Q(('hidden_by_staff', False), ('is_posted', True)), fields=['id', 'kudos_count'], name='work_listed_idx'),
         ),
         migrations.AddIndex(
             model_name='work',
