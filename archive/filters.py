@@ -228,11 +228,14 @@ class WorkFilter:
         sort = self.data.get("sort") or (RELEVANCE if self.relevance and query else "updated")
         return sort == RELEVANCE and bool(query)
 
-    def listed(self):
-        """The works to page through, in the chosen order, with what their blurbs show."""
+    def listed(self, *, expected=slice(0, 20)):
+        """The works to page through, in the chosen order, with what their blurbs show;
+        `expected` is the slice the listing will show first (see search.by_relevance)."""
         if self.ranked:
             unsearched = self.filtered(search_text=False)
-            return search.by_relevance(unsearched, self.data["q"], hiding=self.hiding)
+            return search.by_relevance(
+                unsearched, self.data["q"], hiding=self.hiding, expected=expected
+            )
         sort = SORTS.get(self.data.get("sort"), SORTS["updated"])[1]
         return self.works().order_by(*sort).with_blurb()
 

@@ -72,85 +72,127 @@ def _tagged_with_a_name_containing(term):
     return TaggedWork.objects.filter(names).values("content_object")
 
 
-def by_relevance(works, query, *, hiding=None):
-    """The works matching `query` among `works`, best first, as a paginator's object list;
-    `hiding` (a condition) leaves works out and counts them (see RankedMatches).
+def by_relevance(works, query, *, hiding=None, expected=slice(0, 20)):
+    """The works matching `query` among `works`, best first, as a paginator's object list.
 
-    On PostgreSQL one statement ranks every match (on title, creator, tags and summary, so
-    never reading chapter text; works found only in their text follow, most kudos first)
-    and the page shown is then fetched as works. SQLite does not rank: newest first.
+    `hiding` (a condition) leaves works out and counts them; `expected` is the slice the
+    listing will show, so that one statement can rank, count and return it (RankedMatches).
+    On PostgreSQL matches are ranked on title, creator, tags and summary, so ranking never
+    reads chapter text; works found only in their text follow, most kudos first. SQLite does
+    not rank: newest first.
     """
-    return RankedMatches(works, query, hiding=hiding)
+    return RankedMatches(works, query, hiding=hiding, expected=expected)
 
 
 class RankedMatches:
-    """Matches in rank order: their ids are read once, a page's works when it is shown."""
+    """Matches in rank order, a page at a time: each statement ranks every match, counts
+    the shown and the hidden ones, and returns only the ids of the page asked for."""
 
-    def __init__(self, works, query, *, hiding=None):
-        self.works = works
-        self.query = query
-        self.hiding = hiding
-        self._ranked = None
+    def __init__(self, works, query, *, hiding=None, expected=slice(0, 20)):
+        self.source = _Matches(works, query, hiding)
+        self.expected = expected
+        self._pages = {}
+        self._totals = None
 
-    def _ids(self):
-        if self._ranked is None:
-            self._ranked = _ranked(self.works, self.query, self.hiding)
-        return self._ranked
+    def _ids(self, window):
+        start, stop = window.start or 0, window.stop
+        # The paginator asks for less than a page at the end (the page is cut at the count),
+        # which the page already fetched holds.
+        for (fetched_start, fetched_stop), ids in self._pages.items():
+            if fetched_start <= start and stop <= fetched_stop:
+                return ids[start - fetched_start : stop - fetched_start]
+        ids, totals = self.source.page(start, stop)
+        self._pages[start, stop] = ids
+        self._totals = self._totals or totals
+        return ids
+
+    def _counted(self):
+        if self._totals is None:
+            self._ids(self.expected)
+        if self._totals is None:  # that page was empty: count without it
+            self._totals = self.source.totals()
+        return self._totals
 
     def count(self):
-        return len(self._ids()[0])
+        return self._counted()[0]
 
     def hidden_count(self):
-        return self._ids()[1]
+        return self._counted()[1]
 
     def with_blurb(self):
         """Pages of matches come with what blurbs show already (like WorkQuerySet's)."""
         return self
 
-    def __getitem__(self, page):
-        ids = self._ids()[0][page]
-        found = self.works.model.objects.with_blurb().in_bulk(ids)
+    def __getitem__(self, window):
+        ids = self._ids(window)
+        found = self.source.works.model.objects.with_blurb().in_bulk(ids)
         return [found[work_id] for work_id in ids]
 
 
-def _ranked(works, query, hiding):
-    """The ids of the matches `hiding` leaves in, best first, and how many it left out."""
-    flagged = works.annotate(hidden=_flag(hiding))
-    if not _postgres():
-        rows = matching(flagged, query).order_by("-updated", "-id").values_list("id", "hidden")
-        return _split(rows)
-    try:
-        listed, params = (
-            flagged.order_by().values("id", "kudos_count", "hidden").query.sql_with_params()
-        )
-    except EmptyResultSet:
-        return [], 0
-    # A join, not IN: the matches are distinct, and a join lets the planner hash them.
-    sql = f"""
-        SELECT w.id, w.hidden
-        FROM archive_search_matches(websearch_to_tsquery(%s::regconfig, %s)) m
-        JOIN ({listed}) w ON w.id = m.work_id
-        ORDER BY m.rank DESC, w.kudos_count DESC, w.id DESC
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [CONFIG, query, *params])
-        return _split(cursor.fetchall())
+class _Matches:
+    """The SQL of a search's matches among some works, each flagged when `hiding` hides it."""
+
+    def __init__(self, works, query, hiding):
+        self.works = works
+        self.query = query
+        flagged = works.annotate(is_hidden=_flag(hiding))
+        try:
+            self.sql, self.params, self.order = self._source(flagged)
+        except EmptyResultSet:
+            self.sql = None
+
+    def _source(self, flagged):
+        if not _postgres():
+            listed = matching(flagged, self.query).order_by().values("id", "is_hidden", "updated")
+            sql, params = listed.query.sql_with_params()
+            return sql, params, "updated DESC, id DESC"
+        listed = flagged.order_by().values("id", "is_hidden", "kudos_count")
+        sql, params = listed.query.sql_with_params()
+        # A join, not IN: the matches are distinct, and a join lets the planner hash them.
+        source = f"""
+            SELECT w.id, w.is_hidden, m.rank, w.kudos_count
+            FROM archive_search_matches(websearch_to_tsquery(%s::regconfig, %s)) m
+            JOIN ({sql}) w ON w.id = m.work_id
+        """
+        return source, [CONFIG, self.query, *params], "rank DESC, kudos_count DESC, id DESC"
+
+    def page(self, start, stop):
+        """The shown ids from `start` to `stop`, and (shown, hidden) when any came back."""
+        if self.sql is None:
+            return [], (0, 0)
+        sql = f"""
+            SELECT id, shown, hidden FROM (
+                SELECT *,
+                    COUNT(*) FILTER (WHERE NOT is_hidden) OVER () AS shown,
+                    COUNT(*) FILTER (WHERE is_hidden) OVER () AS hidden
+                FROM ({self.sql}) matches
+            ) counted
+            WHERE NOT is_hidden
+            ORDER BY {self.order}
+            LIMIT %s OFFSET %s
+        """
+        rows = self._fetch(sql, [*self.params, stop - start, start])
+        return [row[0] for row in rows], (rows[0][1], rows[0][2]) if rows else None
+
+    def totals(self):
+        if self.sql is None:
+            return 0, 0
+        sql = f"""
+            SELECT COUNT(*) FILTER (WHERE NOT is_hidden), COUNT(*) FILTER (WHERE is_hidden)
+            FROM ({self.sql}) matches
+        """
+        return tuple(self._fetch(sql, self.params)[0])
+
+    def _fetch(self, sql, params):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
 
 def _flag(hiding):
     if hiding is None:
         return Value(False, output_field=BooleanField())
     return ExpressionWrapper(hiding, output_field=BooleanField())
-
-
-def _split(rows):
-    shown, hidden = [], 0
-    for work_id, is_hidden in rows:
-        if is_hidden:
-            hidden += 1
-        else:
-            shown.append(work_id)
-    return shown, hidden
 
 
 def update_search_documents(work_ids=None):

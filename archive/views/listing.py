@@ -92,14 +92,14 @@ def _listing(request, *, base, template, context=None, relevance=False, about=No
     counted = None
     if about is not None or (work_filter.is_filtered and not relevance):
         counted = work_filter.facets(works, omit=[about] if about else [])
-    listed = work_filter.listed()
+    per_page = settings.WORKS_PER_PAGE
+    first = (_page_number(request) - 1) * per_page
+    listed = work_filter.listed(expected=slice(first, first + per_page))
     if counted:
         shown, hidden = counted.total, work_filter.hidden_count()
     else:
         shown, hidden = work_filter.counts(listed)
-    page = _CountedPaginator(listed, settings.WORKS_PER_PAGE, count=shown).get_page(
-        request.GET.get("page")
-    )
+    page = _CountedPaginator(listed, per_page, count=shown).get_page(request.GET.get("page"))
     query = work_filter.data.get("q", "")
     context = {
         **(context or {}),
@@ -115,6 +115,14 @@ def _listing(request, *, base, template, context=None, relevance=False, about=No
     }
     status = 400 if work_filter.form.errors else 200
     return render(request, template, context, status=status)
+
+
+def _page_number(request):
+    """The page asked for, as the paginator will read it (anything odd is the first)."""
+    try:
+        return max(1, int(request.GET.get("page", 1)))
+    except (TypeError, ValueError):
+        return 1
 
 
 def _active_tags(request, work_filter):

@@ -123,3 +123,17 @@ def test_search_results_link_to_their_facets_on_the_works_index(client, works):
     assert f'href="{link}"' in response.content.decode()
     counted = client.get(link)
     assert counted.context["facets"].total == 2
+
+
+def test_search_results_page_through_every_match_once(client, db, settings):
+    settings.WORKS_PER_PAGE = 4
+    made = {with_text(make_work(), "The ferryman sang.").pk for _ in range(10)}
+    seen = []
+    for number in [1, 2, 3]:
+        response = client.get(SEARCH, {"q": "ferryman", "page": number})
+        assert response.context["page"].paginator.count == 10
+        seen += [work.pk for work in response.context["page"].object_list]
+    assert len(seen) == 10 and set(seen) == made
+    past_the_end = client.get(SEARCH, {"q": "ferryman", "page": 99}).context["page"]
+    assert past_the_end.number == 3
+    assert [work.pk for work in past_the_end.object_list] == seen[8:]
