@@ -34,12 +34,16 @@ def env_int(name, default, *, minimum=0):
     return value
 
 
-def env_list(name, default):
-    """A comma-separated list, blanks dropped."""
+def env_list(name, default, *, required=False):
+    """A comma-separated list, blanks dropped; a `required` list set to nothing but commas
+    and spaces is an error (it would silently leave the setting empty)."""
     raw = os.environ.get(name)
     if raw is None:
         return list(default)
-    return [item.strip() for item in raw.split(",") if item.strip()]
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    if required and not items:
+        raise ImproperlyConfigured(f"{name} must name at least one value, not {raw!r}.")
+    return items
 
 
 def env_str(name, default=""):

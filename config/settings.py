@@ -17,7 +17,7 @@ DEBUG = env_bool("DEBUG", False)
 DEV_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY") or DEV_SECRET_KEY
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"], required=True)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -84,6 +84,21 @@ if _database_url:
         }
     except ValueError as error:
         raise ImproperlyConfigured(f"DATABASE_URL is not a usable database URL: {error}") from None
+    # The archive runs on PostgreSQL or on its embedded SQLite; another database, or a URL
+    # without a database name, is a mistake to report, not to try.
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/name); "
+            "leave it empty to use SQLite."
+        )
+    if not DATABASES["default"]["NAME"]:
+        raise ImproperlyConfigured("DATABASE_URL must name a database: postgres://…/name.")
+    # The planner's default (4) assumes spinning disks; the archive's data is on SSD or in
+    # memory, where an index lookup costs little more than a sequential read. With the
+    # default, a tag page scans every work instead of using the tag index (150 ms vs 100 ms
+    # at 100,000 works; BENCHMARKS.md).
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"-c random_page_cost=1.1 {options.get('options', '')}".strip()
 else:
     DATABASES = {
         "default": {

@@ -298,3 +298,39 @@ def test_redis_never_leaves_a_worker_waiting_forever():
     caches = load_settings("CACHES", REDIS_URL="redis://127.0.0.1:6379/0")["CACHES"]
 
     assert caches["default"]["OPTIONS"] == {"socket_connect_timeout": 2, "socket_timeout": 2}
+
+
+def test_allowed_hosts_of_nothing_but_commas_is_an_error():
+    error = settings_error(ALLOWED_HOSTS=" , ")
+
+    assert error.endswith("ALLOWED_HOSTS must name at least one value, not ' , '.")
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://user@db.example/archive", "sqlite:////tmp/archive.sqlite3"]
+)
+def test_database_url_must_be_postgresql(url):
+    assert "DATABASE_URL must be a PostgreSQL URL" in settings_error(DATABASE_URL=url)
+
+
+def test_database_url_must_name_a_database():
+    error = settings_error(DATABASE_URL="postgres://user@db.example:5432/")
+
+    assert error.endswith("DATABASE_URL must name a database: postgres://…/name.")
+
+
+def test_postgresql_is_told_the_data_is_on_fast_storage():
+    url = "postgres://archivist@db.example/archive?options=-c%20statement_timeout%3D5000"
+    options = load_settings("DATABASES", DATABASE_URL=url)["DATABASES"]["default"]["OPTIONS"]
+
+    assert options["options"] == "-c random_page_cost=1.1 -c statement_timeout=5000"
+
+
+def test_an_app_server_will_not_start_without_a_secret_key():
+    result = run_python(["-c", "import config.wsgi"], DEBUG="false")
+
+    assert result.returncode != 0
+    assert "archive.E001" in result.stderr
+    assert (
+        run_python(["-c", "import config.wsgi"], DEBUG="false", SECRET_KEY="s" * 50).returncode == 0
+    )
