@@ -5,6 +5,7 @@ import logging
 import time
 
 from django.contrib.sessions import middleware as sessions
+from django.contrib.sessions.exceptions import SessionInterrupted
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
@@ -63,6 +64,23 @@ class SessionMiddleware(sessions.SessionMiddleware):
             return super().process_response(request, response)
         except views.UNAVAILABLE as error:
             return views.database_unavailable(error)
+        except SessionInterrupted as error:
+            # The database session store turns every database error while updating a
+            # session into "session interrupted" (a 400, meant for a concurrent log out);
+            # when the database itself went away, it is the outage's 503.
+            lost = _cause(error, views.UNAVAILABLE)
+            if lost is None:
+                raise
+            return views.database_unavailable(lost)
+
+
+def _cause(error, kinds):
+    """The first error of `kinds` in the chain that led to `error`, or None."""
+    while error is not None:
+        if isinstance(error, kinds):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
 
 
 class RejectNulMiddleware:

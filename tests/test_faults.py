@@ -137,6 +137,41 @@ def test_losing_the_database_while_the_session_is_saved_is_a_503_too(monkeypatch
 
 
 @pytest.mark.django_db
+def test_losing_the_database_while_an_existing_session_is_updated_is_a_503(monkeypatch):
+    """Django's database session store reports any database error while updating a session
+    as "session interrupted" (a 400); seen in `make faults` as PostgreSQL stopped."""
+    from django.contrib.sessions.models import Session
+
+    first, second = (make_work(rating="mature", warnings=("graphic-violence",)) for _ in "ab")
+    client = Client(raise_request_exception=False)
+    client.post(f"/works/{first.pk}/consent/", {"items": ["rating:mature"]})
+    assert Session.objects.count() == 1
+    monkeypatch.setattr(Session, "save", _database_lost)
+    response = client.post(f"/works/{second.pk}/consent/", {"items": ["rating:mature"]})
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+
+
+@pytest.mark.django_db
+def test_a_session_ended_elsewhere_is_still_the_400(monkeypatch):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    first, second = (make_work(rating="mature", warnings=("graphic-violence",)) for _ in "ab")
+    client = Client(raise_request_exception=False)
+    client.post(f"/works/{first.pk}/consent/", {"items": ["rating:mature"]})
+    original_save = SessionStore.save
+
+    def save_after_logging_out_elsewhere(store, must_create=False):
+        Session.objects.all().delete()  # another tab logged out while this request ran
+        return original_save(store, must_create=must_create)
+
+    monkeypatch.setattr(SessionStore, "save", save_after_logging_out_elsewhere)
+    response = client.post(f"/works/{second.pk}/consent/", {"items": ["rating:mature"]})
+    assert response.status_code == 400
+
+
+@pytest.mark.django_db
 def test_a_signed_in_readers_404_during_an_outage_is_the_503(monkeypatch):
     """The 404 page asks for the reader (for the menu and display settings), and so for the
     session, only while it is rendered: handler500 turns that error into the 503."""
