@@ -117,10 +117,15 @@ def _listing(request, *, base, template, context=None, relevance=False, about=No
     return render(request, template, context, status=status)
 
 
+# More pages than any archive has; a larger number only asks for the last page anyway, and
+# as an offset it would overflow the database's integers.
+MAX_PAGE = 1_000_000
+
+
 def _page_number(request):
     """The page asked for, as the paginator will read it (anything odd is the first)."""
     try:
-        return max(1, int(request.GET.get("page", 1)))
+        return min(max(1, int(request.GET.get("page", 1))), MAX_PAGE)
     except (TypeError, ValueError):
         return 1
 

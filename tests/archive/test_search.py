@@ -137,3 +137,10 @@ def test_search_results_page_through_every_match_once(client, db, settings):
     past_the_end = client.get(SEARCH, {"q": "ferryman", "page": 99}).context["page"]
     assert past_the_end.number == 3
     assert [work.pk for work in past_the_end.object_list] == seen[8:]
+
+
+@pytest.mark.parametrize("page", ["9" * 30, "-3", "0", "two", "1e9"])
+def test_absurd_page_numbers_show_a_real_page(client, works, page):
+    response = client.get(SEARCH, {"q": "cartographer", "page": page})
+    assert response.status_code == 200
+    assert response.context["page"].number == 1
