@@ -5,6 +5,7 @@ found again."""
 import datetime
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -129,9 +130,16 @@ def manage(env, *args):
     return result.stdout
 
 
+# dumpdata writes times to the millisecond: one saved less than a millisecond past a second
+# ("…:23.000Z") comes back as the whole second and is written again as "…:23Z".
+_WHOLE_MILLISECONDS = re.compile(r"(T\d\d:\d\d:\d\d)\.000(?=Z|[+-]\d)")
+
+
 def objects(data):
     """The dumped rows, comparable whatever order they come in."""
-    return Counter(json.dumps(row, sort_keys=True) for row in data)
+    return Counter(
+        _WHOLE_MILLISECONDS.sub(r"\1", json.dumps(row, sort_keys=True)) for row in data
+    )
 
 
 def kinds(data):
