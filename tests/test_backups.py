@@ -137,9 +137,7 @@ _WHOLE_MILLISECONDS = re.compile(r"(T\d\d:\d\d:\d\d)\.000(?=Z|[+-]\d)")
 
 def objects(data):
     """The dumped rows, comparable whatever order they come in."""
-    return Counter(
-        _WHOLE_MILLISECONDS.sub(r"\1", json.dumps(row, sort_keys=True)) for row in data
-    )
+    return Counter(_WHOLE_MILLISECONDS.sub(r"\1", json.dumps(row, sort_keys=True)) for row in data)
 
 
 def kinds(data):
