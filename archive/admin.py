@@ -86,6 +86,21 @@ class TaggedWorkInline(admin_input.TabularInline):
     verbose_name_plural = "tags"
 
 
+def _ask(modeladmin, request, form, title, intro, chosen, *, submit):
+    """The page an action shows to ask its question about the `chosen` rows first."""
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "intro": intro,
+        "chosen": chosen,
+        "form": form,
+        "action": request.POST.get("action"),
+        "submit": submit,
+        "opts": modeladmin.model._meta,
+    }
+    return TemplateResponse(request, "admin/archive/action_form.html", context)
+
+
 class HideReasonForm(forms.Form):
     reason = forms.CharField(
         max_length=Work._meta.get_field("hidden_reason").max_length,
@@ -100,15 +115,15 @@ def hide_works(modeladmin, request, queryset):
     """Ask why, then hide: creators see the reason, and cannot post the works again."""
     form = HideReasonForm(request.POST if "apply" in request.POST else None)
     if not form.is_valid():
-        context = {
-            **modeladmin.admin_site.each_context(request),
-            "title": "Hide works",
-            "works": queryset.select_related("creator"),
-            "form": form,
-            "action": request.POST.get("action"),
-            "opts": modeladmin.model._meta,
-        }
-        return TemplateResponse(request, "admin/archive/work/hide_reason.html", context)
+        chosen = [
+            (work.pk, f"{work.title} by {work.creator_display}")
+            for work in queryset.select_related("creator")
+        ]
+        intro = (
+            "nobody but their creators and staff will find these works. Their creators "
+            "cannot post them again until staff unhide them."
+        )
+        return _ask(modeladmin, request, form, "Hide works", intro, chosen, submit="Hide")
     works = list(queryset.filter(hidden_by_staff=False))
     for work in works:
         posting.hide_work(work=work, by=request.user, reason=form.cleaned_data["reason"])
@@ -273,15 +288,9 @@ def _wrangle(modeladmin, request, queryset, *, operation, verb):
             return None
         modeladmin.message_user(request, f"{verb} {queryset.count()} tag(s) into “{target}”.")
         return None
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": f"{verb} tags",
-        "tags": queryset,
-        "form": form,
-        "action": request.POST.get("action"),
-        "opts": modeladmin.model._meta,
-    }
-    return TemplateResponse(request, "admin/archive/tag/choose_target.html", context)
+    chosen = [(tag.pk, f"{tag.name} ({tag.get_kind_display()})") for tag in queryset]
+    intro = "choose the tag the selected tags should go into."
+    return _ask(modeladmin, request, form, f"{verb} tags", intro, chosen, submit="Apply")
 
 
 @admin.action(description="Make selected tags synonyms of another tag")
@@ -322,7 +331,7 @@ class TagAdminForm(forms.ModelForm):
             tag = Tag(pk=self.instance.pk, name=cleaned.get("name", ""), kind=cleaned["kind"])
             try:
                 # As tags.make_synonym will: a synonym's synonyms go to its canonical.
-                tags._check(tag, canonical.canonical or canonical)
+                tags.check_synonym(tag, canonical.canonical or canonical)
             except ValidationError as error:
                 self.add_error("canonical", error)
         return cleaned
@@ -356,9 +365,10 @@ class TagAdmin(admin_input.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if "canonical" in form.changed_data and obj.canonical:
-            # Setting "canonical" by hand goes through the same rule as the action.
+            # Setting "canonical" by hand goes through the same rule as the action, which
+            # also rebuilds the search documents of the family's works.
             tags.make_synonym(tag=obj, canonical=obj.canonical)
-        if change and {"name", "canonical"} & set(form.changed_data):
+        elif change and {"name", "canonical"} & set(form.changed_data):
             # Search finds works by their tags' names and their canonical tags' names.
             search.update_search_documents(_works_named_by([obj.pk]))
 

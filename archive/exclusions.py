@@ -1,8 +1,13 @@
 """A reader's lasting exclusions: what never appears in their lists, counts, facets or feeds."""
 
+import operator
 from dataclasses import dataclass
+from functools import reduce
+
+from django.db.models import Q
 
 from archive import consent
+from archive.models import families_of
 
 
 @dataclass(frozen=True)
@@ -12,6 +17,20 @@ class Exclusions:
 
     def __bool__(self):
         return bool(self.items or self.tags)
+
+    def condition(self):
+        """What hides a work: a rating or warning hidden, or a tag excluded (None: nothing).
+        One condition, so that one count can split the works shown from those hidden."""
+        ratings = [item.split(":", 1)[1] for item in self.items if item.startswith("rating:")]
+        warnings = [item.split(":", 1)[1] for item in self.items if item.startswith("warning:")]
+        parts = []
+        if ratings:
+            parts.append(Q(rating__in=ratings))
+        if warnings:
+            parts.append(Q(warning_set__has_any=warnings))
+        if self.tags:
+            parts.append(Q(families__has_any=families_of(self.tags)))
+        return reduce(operator.or_, parts) if parts else None
 
 
 NONE = Exclusions()

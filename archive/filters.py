@@ -5,12 +5,14 @@ so what a reader includes, excludes and hides is applied the same way everywhere
 counts and facets are taken over exactly the works the reader can page through.
 """
 
+from functools import cached_property
+
 from django import forms
 from django.db.models import Count, Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 
 from archive import facets, search
-from archive.models import Tag, families_of, hidden_by
+from archive.models import Tag, families_of
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
 
 MAX_TAGS = 20
@@ -172,13 +174,11 @@ class WorkFilter:
         ignore = {"sort", "show_hidden", "more"}
         return any(value for name, value in self.data.items() if name not in ignore)
 
-    @property
+    @cached_property
     def hiding(self):
         """What hides a work from this reader's list: None when nothing does, or when the
         reader shows the hidden works for this search."""
-        if self.showing_hidden:
-            return None
-        return hidden_by(items=self.exclusions.items, tags=self.exclusions.tags)
+        return None if self.showing_hidden else self.exclusions.condition()
 
     def works(self, *, search_text=True):
         """The filtered works, with the reader's exclusions unless shown for this search."""

@@ -256,16 +256,23 @@ def _tags(metadata, name):
     existing = existing_tags(tag.strip() for field in TAG_FIELDS for tag in metadata.get(field, []))
     for field, kind in TAG_FIELDS.items():
         for tag_name in metadata.get(field, []):
-            tag = existing.get(tag_name.strip().lower())
-            if tag is None:
-                tag, _ = Tag.objects.get_or_create(name=tag_name.strip(), defaults={"kind": kind})
-                existing[tag.name.lower()] = tag
+            tag = _found_or_made(tag_name.strip(), kind, existing)
             if tag.kind != kind:
                 raise ImportRejected(
                     f"{name}: tag {tag_name!r} is already a {tag.get_kind_display()} tag"
                 )
             tags.append(tag)
     return tags
+
+
+def _found_or_made(name, kind, existing):
+    """The tag called `name` whatever its case (from `existing`, by lower-cased name), or a
+    new one of `kind`, remembered in `existing` for the names that follow."""
+    tag = existing.get(name.lower())
+    if tag is None:
+        tag, _ = Tag.objects.get_or_create(name=name, defaults={"kind": kind})
+        existing[name.lower()] = tag
+    return tag
 
 
 def _content_floor(parsed, metadata):
@@ -313,9 +320,7 @@ def _pairing_tags(pairings):
     existing = existing_tags(names)
     tags = []
     for name in names:
-        tag = existing.get(name.lower())
-        if tag is None:
-            tag = existing[name.lower()] = Tag.objects.create(name=name, kind=TagKind.RELATIONSHIP)
+        tag = _found_or_made(name, TagKind.RELATIONSHIP, existing)
         if tag.kind == TagKind.RELATIONSHIP:
             tags.append(tag)
     return tags

@@ -71,27 +71,6 @@ def families_of(tags):
     return sorted({tag.canonical_id or tag.pk for tag in tags})
 
 
-def hidden_by(*, items=(), tags=()):
-    """The condition that hides a work from a reader's lists: a rating or warning they chose
-    to hide (consent items such as "rating:explicit"), or a tag they excluded. None when
-    nothing is hidden. One condition, so that a count can split shown from hidden works."""
-    ratings = [item.split(":", 1)[1] for item in items if item.startswith("rating:")]
-    warnings = [item.split(":", 1)[1] for item in items if item.startswith("warning:")]
-    parts = []
-    if ratings:
-        parts.append(Q(rating__in=ratings))
-    if warnings:
-        parts.append(Q(warning_set__has_any=warnings))
-    if tags:
-        parts.append(Q(families__has_any=families_of(tags)))
-    if not parts:
-        return None
-    condition = parts[0]
-    for part in parts[1:]:
-        condition |= part
-    return condition
-
-
 class WorkQuerySet(models.QuerySet):
     def posted(self):
         """Works every reader may find: posted, and not hidden by staff."""
@@ -113,11 +92,6 @@ class WorkQuerySet(models.QuerySet):
             return self.posted()
         return self.filter(Q(is_posted=True) | Q(creator=user), hidden_by_staff=False)
 
-    def hiding(self, items):
-        """Leave out works needing any of these consent items (a reader's "hide" choices)."""
-        condition = hidden_by(items=items)
-        return self if condition is None else self.exclude(condition)
-
     def tagged(self, tag):
         """Works with this tag, its canonical tag or any of their synonyms."""
         return self.tagged_with_all([tag])
@@ -136,7 +110,7 @@ class WorkQuerySet(models.QuerySet):
 
     def excluding(self, exclusions):
         """Apply a reader's lasting exclusions: hidden ratings and warnings, and tags."""
-        condition = hidden_by(items=exclusions.items, tags=exclusions.tags)
+        condition = exclusions.condition()
         return self if condition is None else self.exclude(condition)
 
     def with_blurb(self):
@@ -206,7 +180,7 @@ class Work(models.Model):
     # replaced, so no code path can leave them stale.
     families = SetField(default=list, editable=False)
     # The work's archive warnings again (the WorkWarning rows stay the record), kept the
-    # same way by triggers (migration 0010) so that listings filter and count them here.
+    # same way by triggers (migration 0007) so that listings filter and count them here.
     warning_set = SetField(of="text", default=list, editable=False)
 
     tags = TaggableManager(through=TaggedWork, blank=True)

@@ -8,7 +8,8 @@ from archive import search
 from archive.models import Tag, TaggedWork
 
 
-def _check(tag, canonical):
+def check_synonym(tag, canonical):
+    """Refuse (ValidationError) to make `tag` a synonym of `canonical` against the rules."""
     if tag.pk == canonical.pk:
         raise ValidationError(f"“{tag.name}” cannot be a synonym of itself.")
     if tag.kind != canonical.kind:
@@ -29,7 +30,7 @@ def make_synonym(*, tag, canonical):
     """Make `tag` (and its own synonyms) synonyms of `canonical`; filtering on the canonical
     tag then covers works tagged with any of them."""
     canonical = canonical.canonical or canonical
-    _check(tag, canonical)
+    check_synonym(tag, canonical)
     family = [tag, *tag.synonyms.all()]
     Tag.objects.filter(pk__in=[t.pk for t in family]).update(canonical=canonical)
     search.update_search_documents(_works_tagged(family))
@@ -40,7 +41,7 @@ def merge_tags(*, source, target):
     """Retag every work tagged `source` with `target`, and keep `source` as a synonym so
     that links and typed names still find the works."""
     target = target.canonical or target
-    _check(source, target)
+    check_synonym(source, target)
     already = TaggedWork.objects.filter(tag=target).values("content_object")
     TaggedWork.objects.filter(tag=source).exclude(content_object__in=already).update(tag=target)
     TaggedWork.objects.filter(tag=source).delete()

@@ -68,19 +68,10 @@ class SessionMiddleware(sessions.SessionMiddleware):
             # The database session store turns every database error while updating a
             # session into "session interrupted" (a 400, meant for a concurrent log out);
             # when the database itself went away, it is the outage's 503.
-            lost = _cause(error, views.UNAVAILABLE)
+            lost = views.lost_store(error)
             if lost is None:
                 raise
             return views.database_unavailable(lost)
-
-
-def _cause(error, kinds):
-    """The first error of `kinds` in the chain that led to `error`, or None."""
-    while error is not None:
-        if isinstance(error, kinds):
-            return error
-        error = error.__cause__ or error.__context__
-    return None
 
 
 class RejectNulMiddleware:

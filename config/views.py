@@ -59,12 +59,22 @@ def database_unavailable(exception):
     return response
 
 
+def lost_store(error):
+    """The lost database or cache behind `error` (itself, or what it was raised while
+    handling), or None when it is another kind of error."""
+    while error is not None:
+        if isinstance(error, UNAVAILABLE):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
 def server_error(request):
     """handler500: the 503 when the error was losing the database, wherever it was raised
     (a session saved after the view, an error page asking for the reader); otherwise 500."""
-    error = sys.exception()
-    if isinstance(error, UNAVAILABLE):
-        return database_unavailable(error)
+    lost = lost_store(sys.exception())
+    if lost is not None:
+        return database_unavailable(lost)
     return defaults.server_error(request)
 
 

@@ -85,13 +85,12 @@ def _listing(request, *, base, template, context=None, relevance=False, about=No
         exclusions=exclusions.for_request(request),
         relevance=relevance,
     )
-    works = work_filter.works()
     # Facets count over the whole result, so they are worth their cost only once the
     # result is narrowed (a filter or a tag), not on the whole archive. Search results show
     # the best matches, as AO3 does; their facets are a link away, on the works index.
     counted = None
     if about is not None or (work_filter.is_filtered and not relevance):
-        counted = work_filter.facets(works, omit=[about] if about else [])
+        counted = work_filter.facets(work_filter.works(), omit=[about] if about else [])
     per_page = settings.WORKS_PER_PAGE
     first = (_page_number(request) - 1) * per_page
     listed = work_filter.listed(expected=slice(first, first + per_page))
