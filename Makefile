@@ -7,7 +7,7 @@ DEV_ENV := DEBUG=$${DEBUG:-true}
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve migrate test lint format fixtures load faults clean
+.PHONY: install run serve worker migrate test lint format fixtures load faults clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -20,10 +20,14 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# The job worker (alerts, email, counters) runs beside the server and stops with it.
+WORKER_CMD = $(BIN)/python manage.py run_huey --workers $${JOB_WORKERS:-2} --worker-type thread
+WITH_WORKER = $(WORKER_CMD) & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM;
+
 run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py load_seed_works
-	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(DEV_ENV) $(WITH_WORKER) $(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Production-style serving: gunicorn, DEBUG off, compressed and hashed static files from
 # WhiteNoise. Without SECRET_KEY a key is made once and kept in .secret_key (git-ignored).
@@ -33,6 +37,9 @@ SERVE_ENV := DEBUG=false SECRET_KEY=$${SECRET_KEY:-$$(cat .secret_key 2>/dev/nul
 # DATABASE_URL several app servers may share the database: `make migrate` runs once, from one
 # machine, and `make serve` only refuses to start while migrations are pending.
 SERVE_MIGRATE ?= $(if $(DATABASE_URL),false,true)
+# `make serve` starts one job worker beside gunicorn; with SERVE_WORKER=false the app server
+# only enqueues, and `make worker` runs on the machines that work the queue.
+SERVE_WORKER ?= true
 
 .secret_key:
 	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
@@ -51,8 +58,16 @@ serve: install .secret_key
 	@$(SERVE_ENV) $(BIN)/python manage.py migrate --check --noinput >/dev/null || { \
 		echo "The database has migrations to apply: run 'make migrate' once first." >&2; exit 1; }
 	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(SERVE_ENV) $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) \
+	@case "$(SERVE_WORKER)" in true|false) ;; \
+		*) echo "SERVE_WORKER must be true or false, not '$(SERVE_WORKER)'." >&2; exit 1 ;; esac
+	$(if $(filter true,$(SERVE_WORKER)),$(SERVE_ENV) $(WITH_WORKER)) $(SERVE_ENV) $(BIN)/gunicorn \
+		config.wsgi --bind $(HOST):$(PORT) \
 		--workers $${WEB_CONCURRENCY:-2} --access-logfile /dev/null --error-logfile -
+
+# The job worker alone, for machines that run workers apart from the app servers (with
+# REDIS_URL, which carries the queue between them). JOB_WORKERS threads, default 2.
+worker: install .secret_key
+	$(SERVE_ENV) $(WORKER_CMD)
 
 # Load and faults (README): 64 signed-in readers against `make serve` on PostgreSQL, in a
 # database of their own that is made and filled with a generated corpus on first use; then a

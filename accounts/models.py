@@ -18,6 +18,12 @@ class ReadingFont(models.TextChoices):
     READABLE = "readable", "Easy-to-read (for dyslexic readers)"
 
 
+class AlertEmail(models.TextChoices):
+    EACH = "each", "One email for each update"
+    DAILY = "daily", "One email a day with every update"
+    OFF = "off", "No email: the inbox only"
+
+
 class Reader(AbstractUser):
     """A person with an account: reads, and may post works as a creator."""
 
@@ -31,6 +37,18 @@ class Reader(AbstractUser):
     line_spacing = models.DecimalField(max_digits=3, decimal_places=2, default=1.6)
     text_width = models.PositiveSmallIntegerField(default=38, help_text="In characters (em).")
     theme = models.CharField(max_length=10, choices=Theme.choices, default=Theme.SYSTEM)
+    # What reaches the reader's mailbox besides the inbox.
+    email_on_comments = models.BooleanField(
+        default=True, help_text="Email me when someone comments on my works or replies to me."
+    )
+    alert_email = models.CharField(
+        max_length=10,
+        choices=AlertEmail.choices,
+        default=AlertEmail.EACH,
+        help_text="How updates to what I subscribe to reach my email.",
+    )
+    # When the reader last opened "What's new in my subscriptions".
+    updates_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(AbstractUser.Meta):
         constraints = [
@@ -51,6 +69,10 @@ class Reader(AbstractUser):
             ),
             models.CheckConstraint(
                 condition=models.Q(font__in=ReadingFont.values), name="reader_font_in_vocabulary"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(alert_email__in=AlertEmail.values),
+                name="reader_alert_email_in_vocabulary",
             ),
         ]
 
@@ -134,3 +156,43 @@ class FeedToken(models.Model):
 
     def __str__(self):
         return f"Feed token of {self.reader}"
+
+
+class Block(models.Model):
+    """The blocked reader can no longer comment on the blocker's works or reply to them."""
+
+    blocker = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="blocks")
+    blocked = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="blocked_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once"),
+            models.CheckConstraint(
+                condition=~models.Q(blocker=models.F("blocked")), name="block_not_self"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class Mute(models.Model):
+    """The muted person's works leave every list of the reader's, their comments fold away."""
+
+    reader = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="mutes")
+    muted = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="muted_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "muted"], name="mute_once"),
+            models.CheckConstraint(
+                condition=~models.Q(reader=models.F("muted")), name="mute_not_self"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reader_id} mutes {self.muted_id}"

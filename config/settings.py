@@ -31,8 +31,10 @@ INSTALLED_APPS = [
     "taggit",
     "csp",
     "django_ratelimit",
+    "huey.contrib.djhuey",
     "accounts",
     "archive",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +231,28 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "archive@localhost")
+
+# Background jobs (alerts, email, counters) run in huey workers, never in a request. The
+# queue is Redis when REDIS_URL is set, which every app server and worker then shares, and
+# otherwise a SQLite file beside the database for the one-machine archive, where `make run`
+# starts a worker beside the server. JOBS_IMMEDIATE runs each job inside the call that
+# enqueues it (tests, and scripts that must not leave work behind).
+JOBS_IMMEDIATE = env_bool("JOBS_IMMEDIATE", False)
+HUEY = {
+    "name": "archive",
+    "immediate": JOBS_IMMEDIATE,
+    # Results are never read: a job's effect is in the database.
+    "results": False,
+    "utc": True,
+    **(
+        {"huey_class": "huey.RedisHuey", "url": REDIS_URL}
+        if REDIS_URL
+        else {
+            "huey_class": "huey.SqliteHuey",
+            "filename": str(env_str("JOBS_SQLITE_PATH") or BASE_DIR / "jobs.sqlite3"),
+        }
+    ),
+}
 
 LOGGING = {
     "version": 1,

@@ -20,6 +20,17 @@ def _static_files_without_collectstatic():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_run_where_they_are_enqueued():
+    """Jobs run inside the call that enqueues them (in memory, no worker), so a test sees
+    their effect at once; tests of the queue itself switch this off."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = False
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Rate-limit counters and cached downloads live in the cache; each test starts clean."""
