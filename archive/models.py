@@ -154,6 +154,9 @@ class Work(models.Model):
     # listings can show and sort by them without counting rows for every work.
     kudos_count = models.PositiveIntegerField(default=0, editable=False)
     public_bookmark_count = models.PositiveIntegerField(default=0, editable=False)
+    # Shown comments (not deleted, hidden or held for moderation), kept in step by the
+    # functions that write comments, in the same transaction.
+    comment_count = models.PositiveIntegerField(default=0, editable=False)
     is_posted = models.BooleanField(default=True)
     # Staff hide a work in the admin; it then leaves every list, feed, catalog and search,
     # and its creator cannot post it again. Kept apart from is_posted so that unhiding
