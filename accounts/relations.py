@@ -1,0 +1,121 @@
+"""Who a reader blocks and mutes: the questions other apps ask, and the four changes.
+
+A block keeps the blocked reader from commenting on the blocker's works or replying to
+the blocker's comments. A mute takes the muted person's works out of every list of the
+reader's and folds their comments away. Either way the other person is not told.
+
+Every function takes readers or their ids, and guests (who block and mute no one) too.
+The changes are idempotent and safe when two requests race: the unique constraints
+decide, and a lost race counts as "already so".
+"""
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import Block, Mute
+
+
+class SelfRelationError(ValueError):
+    """A reader tried to block or mute themselves."""
+
+
+def is_blocked(*, blocker, blocked) -> bool:
+    """Whether `blocker` blocks `blocked` (one query; False when either is a guest)."""
+    blocker_id, blocked_id = _id(blocker), _id(blocked)
+    if blocker_id is None or blocked_id is None or blocker_id == blocked_id:
+        return False
+    return Block.objects.filter(blocker_id=blocker_id, blocked_id=blocked_id).exists()
+
+
+def blocker_ids(reader) -> frozenset[int]:
+    """The ids of everyone who blocks this reader: whose works and comments they may not
+    answer. One query, kept on the reader object for the rest of the request."""
+    return _cached(
+        reader, "_blocker_ids", lambda pk: Block.objects.filter(blocked_id=pk), "blocker_id"
+    )
+
+
+def muted_ids(reader) -> frozenset[int]:
+    """The ids of everyone this reader mutes. One query, kept on the reader object for
+    the rest of the request (listings and comment threads share it)."""
+    return _cached(reader, "_muted_ids", lambda pk: Mute.objects.filter(reader_id=pk), "muted_id")
+
+
+def blocked_ids(reader) -> frozenset[int]:
+    """The ids of everyone this reader blocks."""
+    return _cached(
+        reader, "_blocked_ids", lambda pk: Block.objects.filter(blocker_id=pk), "blocked_id"
+    )
+
+
+def block(*, blocker, blocked) -> bool:
+    """Block `blocked`; True if this made the block, False if it already existed."""
+    created = _make(Block, blocker=blocker, blocked=blocked)
+    _forget(blocker, "_blocked_ids")
+    _forget(blocked, "_blocker_ids")
+    return created
+
+
+def unblock(*, blocker, blocked) -> bool:
+    """Lift a block; True if there was one."""
+    deleted, _ = Block.objects.filter(blocker_id=_id(blocker), blocked_id=_id(blocked)).delete()
+    _forget(blocker, "_blocked_ids")
+    _forget(blocked, "_blocker_ids")
+    return bool(deleted)
+
+
+def mute(*, reader, muted) -> bool:
+    """Mute `muted` for `reader`; True if this made the mute, False if it already existed."""
+    created = _make(Mute, reader=reader, muted=muted)
+    _forget(reader, "_muted_ids")
+    return created
+
+
+def unmute(*, reader, muted) -> bool:
+    """Lift a mute; True if there was one."""
+    deleted, _ = Mute.objects.filter(reader_id=_id(reader), muted_id=_id(muted)).delete()
+    _forget(reader, "_muted_ids")
+    return bool(deleted)
+
+
+def _make(model, **people):
+    (owner_field, owner), (other_field, other) = people.items()
+    owner_id, other_id = _id(owner), _id(other)
+    if owner_id is None or other_id is None:
+        raise ValueError("Only signed-in readers block or mute, and only readers.")
+    if owner_id == other_id:
+        raise SelfRelationError("You cannot block or mute yourself.")
+    fields = {f"{owner_field}_id": owner_id, f"{other_field}_id": other_id}
+    try:
+        # The savepoint keeps a caller's transaction usable when a racing request won.
+        with transaction.atomic():
+            _, created = model.objects.get_or_create(**fields)
+    except IntegrityError:
+        if model.objects.filter(**fields).exists():
+            return False
+        raise  # not the race: the other reader was deleted meanwhile, or worse
+    return created
+
+
+def _cached(reader, attribute, rows, column):
+    pk = _id(reader)
+    if pk is None:
+        return frozenset()
+    if isinstance(reader, int):
+        return frozenset(rows(pk).values_list(column, flat=True))
+    if not hasattr(reader, attribute):
+        setattr(reader, attribute, frozenset(rows(pk).values_list(column, flat=True)))
+    return getattr(reader, attribute)
+
+
+def _forget(reader, attribute):
+    if not isinstance(reader, int) and hasattr(reader, attribute):
+        delattr(reader, attribute)
+
+
+def _id(person):
+    """A reader's id from a reader, an id, or None for a guest."""
+    if person is None or isinstance(person, int):
+        return person
+    if not getattr(person, "is_authenticated", False):
+        return None
+    return person.pk
