@@ -252,7 +252,9 @@ def language(work):
     return work.language if LANGUAGE_TAG.match(work.language or "") else "und"
 
 
-def _context(work, chapters, base_url):
+def text_context(work, chapters, base_url):
+    """What the download templates show of a work: its metadata and every chapter's text,
+    as XHTML (so callers must only pass works the reader agreed to)."""
     return {
         "work": work,
         "language": language(work),
@@ -276,12 +278,14 @@ def _context(work, chapters, base_url):
 
 def build_html(work, chapters, *, base_url=""):
     """The whole work as one HTML file, readable offline in any browser."""
-    return xml_text(render_to_string("archive/download.html", _context(work, chapters, base_url)))
+    return xml_text(
+        render_to_string("archive/download.html", text_context(work, chapters, base_url))
+    )
 
 
 def build_epub(work, chapters, *, base_url=""):
     """The whole work as an EPUB 3 book (with an EPUB 2 table of contents for old readers)."""
-    context = _context(work, chapters, base_url)
+    context = text_context(work, chapters, base_url)
     book = epub.EpubBook()
     book.set_identifier(f"urn:archive:work:{work.pk}")
     book.set_title(xml_text(work.title))
@@ -320,7 +324,7 @@ def build_epub(work, chapters, *, base_url=""):
     return out.getvalue()
 
 
-def _cache_key(work, kind, base_url):
+def cache_key(work, kind, base_url):
     """The revision changes with the text; the fingerprint catches what changes around it
     (a renamed tag, an orphaned work, a reused id), all read from the already-loaded work."""
     metadata = [
@@ -338,7 +342,7 @@ def cached_file(work, kind, *, base_url=""):
 
     The file is the same for every reader who may see the work, so one copy serves all.
     """
-    key = _cache_key(work, kind, base_url)
+    key = cache_key(work, kind, base_url)
     content = cache.get(key)
     if content is None:
         chapters = list(work.chapters.order_by("position"))

@@ -1,4 +1,5 @@
-"""Atom feeds of the latest works and of each tag: blurbs only, never chapter text.
+"""Atom feeds of the latest works, of each tag and of each series: blurbs only, never
+chapter text.
 
 A reader's private feeds (the token in the URL is theirs) leave out what they excluded.
 """
@@ -16,7 +17,7 @@ from django.utils.safestring import mark_safe
 from archive import feed_tokens
 from archive.downloads import xml_text
 from archive.exclusions import NONE, Exclusions
-from archive.models import Tag, Work
+from archive.models import Series, Tag, Work
 from archive.sanitize import sanitize_html
 
 FEED_LENGTH = 25
@@ -134,3 +135,46 @@ class WorksFeed(Feed):
     def item_categories(self, work):
         tags = work.fandoms + work.relationships + work.characters + work.additional_tags
         return [xml_text(tag.name) for tag in tags]
+
+
+@dataclass(frozen=True)
+class SeriesSubject:
+    """A series' feed, as seen by everyone or (private) by the reader whose token it is."""
+
+    series: Series
+    exclusions: Exclusions = NONE
+    private: bool = False
+
+
+class SeriesFeed(WorksFeed):
+    """/feeds/series/<id>.atom and /feeds/<token>/series/<id>.atom: a series' posted parts,
+    the last part first; blurbs only, as in WorksFeed."""
+
+    def get_object(self, request, series_id, token=None):
+        # A series none of whose works anyone may list is nobody's business yet.
+        listed = Series.objects.with_a_work_among(Work.objects.posted())
+        series = get_object_or_404(listed.select_related("creator"), pk=series_id)
+        if token is None:
+            return SeriesSubject(series)
+        exclusions = feed_tokens.reader_for_token(token).exclusions
+        return SeriesSubject(series, exclusions=exclusions, private=True)
+
+    def title(self, subject):
+        return xml_text(f"Series: {subject.series.title}")
+
+    def subtitle(self, subject):
+        mine = " (leaving out what you excluded)" if subject.private else ""
+        return xml_text(f"Works in the series by {subject.series.creator.username}{mine}")
+
+    def link(self, subject):
+        return subject.series.get_absolute_url()
+
+    def feed_guid(self, subject):
+        return (
+            f"urn:archive:feeds:{'private:' if subject.private else ''}series:{subject.series.pk}"
+        )
+
+    def items(self, subject):
+        works = Work.objects.posted().excluding(subject.exclusions)
+        parts = works.filter(series_parts__series=subject.series)
+        return parts.order_by("-series_parts__position").with_blurb()[:FEED_LENGTH]

@@ -113,6 +113,10 @@ class WorkQuerySet(models.QuerySet):
         condition = exclusions.condition()
         return self if condition is None else self.exclude(condition)
 
+    def in_series(self, series):
+        """The series' works among these, in the series' order (part 1 first)."""
+        return self.filter(series_parts__series=series).order_by("series_parts__position")
+
     def with_blurb(self):
         """Everything a blurb shows, in a fixed number of queries however many works."""
         return self.select_related("creator").prefetch_related("tags", "warnings")
@@ -243,6 +247,11 @@ class Work(models.Model):
     @property
     def creator_display(self):
         return self.creator.username if self.creator_id else (self.creator_name or "Anonymous")
+
+    @property
+    def creator_url(self):
+        """The creator's page, or "" for a work without a creator account."""
+        return link("archive:creator_detail", self.creator.username) if self.creator_id else ""
 
     @property
     def chapters_display(self):
@@ -511,3 +520,79 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"Search document for {self.work_id}"
+
+
+class SeriesQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Series with a work this reader may see, plus a signed-in creator's own (even
+        empty) series; staff see every series. A series of drafts stays its creator's."""
+        if user.is_authenticated and user.is_staff:
+            return self
+        return self.with_a_work_among(Work.objects.visible_to(user), or_owned_by=user)
+
+    def with_a_work_among(self, works, *, or_owned_by=None):
+        """Series holding at least one of `works` (and those of `or_owned_by`, if signed in)."""
+        has_one = models.Exists(
+            SeriesPart.objects.filter(series=models.OuterRef("pk"), work__in=works)
+        )
+        if or_owned_by is not None and or_owned_by.is_authenticated:
+            return self.filter(has_one | Q(creator=or_owned_by))
+        return self.filter(has_one)
+
+
+class Series(models.Model):
+    """A creator's works read in order: part 1, part 2, …"""
+
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="series"
+    )
+    title = models.CharField(max_length=255)
+    summary = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    complete = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    works = models.ManyToManyField(Work, through="SeriesPart", related_name="series")
+
+    objects = SeriesQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "series"
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            # A creator's page lists their series, most recently updated first.
+            models.Index(fields=["creator", "-updated_at"], name="series_creator_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return link("archive:series_detail", self.pk)
+
+    def is_owned_by(self, user):
+        return user.is_authenticated and self.creator_id == user.pk
+
+
+class SeriesPart(models.Model):
+    """A work's place in a series; positions run 1, 2, 3… without gaps."""
+
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="parts")
+    # The work page finds the series a work is in through this column's index.
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="series_parts")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["series", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "position"], name="series_part_position_unique"
+            ),
+            models.UniqueConstraint(fields=["series", "work"], name="series_part_work_once"),
+            models.CheckConstraint(
+                condition=Q(position__gte=1), name="series_part_position_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Part {self.position} of series {self.series_id}: work {self.work_id}"

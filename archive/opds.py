@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import F, Func, OuterRef, Q, Subquery
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from archive import consent, downloads
 from archive.exclusions import NONE
 from archive.feed_tokens import TokenReader
 from archive.feeds import work_id
-from archive.models import Tag, TaggedWork, Work
+from archive.models import Series, SeriesPart, Tag, TaggedWork, Work
 from archive.vocabulary import TagKind
 
 NAVIGATION = "application/atom+xml;profile=opds-catalog;kind=navigation"
@@ -159,6 +159,21 @@ def top_tags(kinds, exclusions=NONE, limit=TOP_TAGS):
         tags = tags.exclude(pk__in=Tag.objects.family_of(exclusions.tags).values("pk"))
     tags = tags.annotate(uses=Subquery(family_uses)).filter(uses__gt=0)
     return list(tags.order_by("-uses", "name")[:limit])
+
+
+def recent_series(exclusions=NONE, limit=TOP_TAGS):
+    """The most recently updated series with a posted work the reader may list, each with
+    the number of such works (`uses`). One query."""
+    listed = Work.objects.posted().excluding(exclusions).order_by().values("pk")
+    counted = (
+        SeriesPart.objects.filter(series=OuterRef("pk"), work__in=listed)
+        .order_by()
+        .values("series")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    found = Series.objects.annotate(uses=Subquery(counted)).filter(uses__gt=0)
+    return list(found.select_related("creator").order_by("-updated_at", "-id")[:limit])
 
 
 def updated_now():

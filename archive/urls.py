@@ -1,9 +1,10 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from archive.feeds import WorksFeed
+from archive.feeds import SeriesFeed, WorksFeed
 from archive.views import (
     bookmarks,
+    creators,
     downloads,
     history,
     importing,
@@ -12,6 +13,7 @@ from archive.views import (
     opds,
     posting,
     reading,
+    series,
 )
 
 app_name = "archive"
@@ -64,6 +66,23 @@ urlpatterns = [
         name="delete_chapter",
     ),
     path("my/works/", posting.my_works, name="my_works"),
+    path("users/<str:username>/", creators.creator_detail, name="creator_detail"),
+    path("series/new/", series.new_series, name="new_series"),
+    path("series/<int:series_id>/", series.series_detail, name="series_detail"),
+    path("series/<int:series_id>/edit/", series.edit_series, name="edit_series"),
+    path("series/<int:series_id>/delete/", series.delete_series, name="delete_series"),
+    path("series/<int:series_id>/parts/", series.add_series_part, name="add_series_part"),
+    path(
+        "series/<int:series_id>/parts/<int:work_id>/move/",
+        series.move_series_part,
+        name="move_series_part",
+    ),
+    path(
+        "series/<int:series_id>/parts/<int:work_id>/remove/",
+        series.remove_series_part,
+        name="remove_series_part",
+    ),
+    path("my/series/", series.my_series, name="my_series"),
     # Downloads, feeds and the OPDS catalog; the public routes come before the private
     # ones so that a path such as "opds/tags/" is never taken for a token.
     path(
@@ -76,15 +95,28 @@ urlpatterns = [
         downloads.download_html,
         name="download_html",
     ),
+    path(
+        "series/<int:series_id>/download/<slug:slug>.epub",
+        series.download_series_epub,
+        name="download_series_epub",
+    ),
     path("feeds/works.atom", WorksFeed(), name="feed_works"),
     path("feeds/tags/<str:slug>.atom", WorksFeed(), name="feed_tag"),
+    path("feeds/series/<int:series_id>.atom", SeriesFeed(), name="feed_series"),
     path("feeds/<str:token>/works.atom", WorksFeed(), name="private_feed_works"),
     path("feeds/<str:token>/tags/<str:slug>.atom", WorksFeed(), name="private_feed_tag"),
+    path(
+        "feeds/<str:token>/series/<int:series_id>.atom",
+        SeriesFeed(),
+        name="private_feed_series",
+    ),
     path("opds/", opds.root, name="opds_root"),
     path("opds/latest/", opds.latest, name="opds_latest"),
     path("opds/fandoms/", opds.fandoms, name="opds_fandoms"),
     path("opds/tags/", opds.tags, name="opds_tags"),
     path("opds/tags/<str:slug>/", opds.tag_works, name="opds_tag"),
+    path("opds/series/", opds.series_list, name="opds_series_list"),
+    path("opds/series/<int:series_id>/", opds.series_works, name="opds_series"),
     path("opds/search/", opds.search_works, name="opds_search"),
     path("opds/opensearch.xml", opds.opensearch, name="opds_opensearch"),
     path("opds/<str:token>/", opds.root, name="opds_private_root"),
@@ -92,6 +124,12 @@ urlpatterns = [
     path("opds/<str:token>/fandoms/", opds.fandoms, name="opds_private_fandoms"),
     path("opds/<str:token>/tags/", opds.tags, name="opds_private_tags"),
     path("opds/<str:token>/tags/<str:slug>/", opds.tag_works, name="opds_private_tag"),
+    path("opds/<str:token>/series/", opds.series_list, name="opds_private_series_list"),
+    path(
+        "opds/<str:token>/series/<int:series_id>/",
+        opds.series_works,
+        name="opds_private_series",
+    ),
     path("opds/<str:token>/search/", opds.search_works, name="opds_private_search"),
     path("opds/<str:token>/opensearch.xml", opds.opensearch, name="opds_private_opensearch"),
     path(

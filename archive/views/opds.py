@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from archive import consent, downloads, feed_tokens, opds, search
-from archive.models import Tag, Work
+from archive.models import Series, Tag, Work
 from archive.vocabulary import TagKind
 
 MAX_QUERY = 200
@@ -38,6 +38,13 @@ def root(request, token=None):
             "id": catalog.feed_id("tags"),
             "content": "Works by relationship, character and additional tags.",
             "href": catalog.url("tags"),
+            "type": opds.NAVIGATION,
+        },
+        {
+            "title": "Series",
+            "id": catalog.feed_id("series_list"),
+            "content": "Works read in order, series by series.",
+            "href": catalog.url("series_list"),
             "type": opds.NAVIGATION,
         },
     ]
@@ -71,6 +78,34 @@ def tag_works(request, slug, token=None):
     tag = get_object_or_404(Tag, slug=slug)
     works = catalog.works().tagged(tag)
     return _acquisition(request, catalog, works, "tag", f"Works tagged {tag.name}", args=[tag.slug])
+
+
+@require_safe
+def series_list(request, token=None):
+    catalog = _catalog(request, token)
+    entries = [
+        {
+            "title": series.title,
+            "id": f"urn:archive:series:{series.pk}",
+            "content": f"{series.uses} work{pluralize(series.uses)} by {series.creator.username}.",
+            "href": catalog.url("series", series.pk),
+            "type": opds.ACQUISITION,
+            "count": series.uses,
+        }
+        for series in opds.recent_series(catalog.exclusions)
+    ]
+    return _navigation(catalog, "series_list", "Series", entries)
+
+
+@require_safe
+def series_works(request, series_id, token=None):
+    """A series' works in order (part 1 first), as the catalog lists works."""
+    catalog = _catalog(request, token)
+    listed = Series.objects.with_a_work_among(catalog.works())
+    series = get_object_or_404(listed, pk=series_id)
+    works = catalog.works().in_series(series)
+    title = f"Series: {series.title}"
+    return _acquisition(request, catalog, works, "series", title, args=[series.pk])
 
 
 @require_safe

@@ -117,8 +117,9 @@ def assert_shows_the_text(response, work, position):
 @pytest.mark.parametrize("chapters", [3, 12])
 def test_chapter_page_query_count(client, django_assert_num_queries, chapters):
     work = make_work(chapters=chapters)
-    # work with creator, its tags, its warnings, the chapter index, the chapter
-    with django_assert_num_queries(5):
+    # work with creator, its tags, its warnings, the work's series parts (with their
+    # neighbours), the chapter index, the chapter
+    with django_assert_num_queries(6):
         response = client.get(chapter_url(work, 2))
     assert_shows_the_text(response, work, 2)
 
@@ -126,8 +127,8 @@ def test_chapter_page_query_count(client, django_assert_num_queries, chapters):
 @pytest.mark.parametrize("chapters", [3, 12])
 def test_work_page_query_count(client, django_assert_num_queries, chapters):
     work = make_work(chapters=chapters)
-    # work, tags, warnings, hit count update, chapter index, first chapter
-    with django_assert_num_queries(6):
+    # work, tags, warnings, hit count update, chapter index, first chapter, series parts
+    with django_assert_num_queries(7):
         response = client.get(work.get_absolute_url())
     assert_shows_the_text(response, work, 1)
 
@@ -135,8 +136,8 @@ def test_work_page_query_count(client, django_assert_num_queries, chapters):
 @pytest.mark.parametrize("chapters", [3, 12])
 def test_entire_work_query_count(client, django_assert_num_queries, chapters):
     work = make_work(chapters=chapters)
-    # work, tags, warnings, hit count update, every chapter
-    with django_assert_num_queries(5):
+    # work, tags, warnings, hit count update, every chapter, series parts
+    with django_assert_num_queries(6):
         response = client.get(reverse("archive:work_entire", args=[work.pk]))
     assert_shows_the_text(response, work, chapters)
 
@@ -145,8 +146,8 @@ def test_entire_work_query_count(client, django_assert_num_queries, chapters):
 def test_consented_guest_chapter_query_count(client, django_assert_num_queries, chapters):
     work = make_work(rating="explicit", warnings=["non-con"], chapters=chapters)
     client.post(reverse("archive:consent", args=[work.pk]), {"items": work.consent_items()})
-    # session, work, tags, warnings, chapter index, chapter
-    with django_assert_num_queries(6):
+    # session, work, tags, warnings, chapter index, chapter, series parts
+    with django_assert_num_queries(7):
         response = client.get(chapter_url(work, 2))
     assert_shows_the_text(response, work, 2)
 
@@ -179,10 +180,12 @@ def reading_as(client_for, reader_ask, reader_show, creator):
 # A signed-in reader's chapter page: session, reader, work with creator, its tags, its
 # warnings, the reader's standing choices (never read for the creator, who skips the gate),
 # the chapter index, the chapter, then the reading history (savepoint, the reading, its
-# update, release) and the reader's kudos and bookmark state for the buttons.
-SIGNED_IN_CHAPTER_QUERIES = {"consented": 13, "show": 13, "creator": 12}
+# update, release), the reader's excluded tags and muted people (their exclusions, which
+# the series navigation applies; the creator's standing choices are read for it too), the
+# work's series parts with their neighbours, and the reader's kudos and bookmark state.
+SIGNED_IN_CHAPTER_QUERIES = {"consented": 16, "show": 16, "creator": 16}
 # The work page adds the hit count update, which a creator's own visits do not make.
-SIGNED_IN_WORK_QUERIES = {"consented": 14, "show": 14, "creator": 12}
+SIGNED_IN_WORK_QUERIES = {"consented": 17, "show": 17, "creator": 16}
 
 
 @pytest.mark.parametrize("chapters", [3, 12])

@@ -1,0 +1,217 @@
+"""Series: their pages, their EPUB, and the pages their creators arrange them on.
+
+Only a series' creator reaches its editing routes; to anyone else each is a 404, so
+nobody learns which series exist that they cannot see.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_POST, require_safe
+
+from archive import consent, exclusions, series_epub
+from archive.gate import metadata_only
+from archive.models import Series, Work
+from archive.series import (
+    SeriesRefused,
+    add_work_to_series,
+    listed_parts,
+    move_work_in_series,
+    remove_work_from_series,
+)
+from archive.series_forms import AddPartForm, MovePartForm, SeriesForm
+
+
+def _get_series_for_reader(request, series_id):
+    """The series with its creator, or 404 if this reader may not know of it."""
+    found = Series.objects.visible_to(request.user).select_related("creator")
+    return get_object_or_404(found, pk=series_id)
+
+
+def _get_series_for_creator(request, series_id):
+    """The reader's own series, or 404 (for another's series as for one that does not exist)."""
+    if not request.user.is_authenticated:
+        raise Http404("You have no series with that id.")
+    mine = Series.objects.filter(creator=request.user).select_related("creator")
+    return get_object_or_404(mine, pk=series_id)
+
+
+def _reader_exclusions(request):
+    """The reader's exclusions, unless they asked to see what they hide on this page."""
+    if request.GET.get("show_hidden") == "1":
+        return exclusions.NONE
+    return exclusions.for_request(request)
+
+
+@require_safe
+def series_detail(request, series_id):
+    series = _get_series_for_reader(request, series_id)
+    hiding = _reader_exclusions(request)
+    listed = listed_parts(series, user=request.user, exclusions=hiding)
+    context = {
+        "series": series,
+        "listed": listed,
+        "showing_hidden": request.GET.get("show_hidden") == "1",
+        "download_url": _download_url(series),
+    }
+    return render(request, "archive/series_detail.html", context)
+
+
+@login_required
+def my_series(request):
+    mine = Series.objects.filter(creator=request.user).order_by("-updated_at", "-id")
+    return render(request, "archive/my_series.html", {"series_list": list(mine)})
+
+
+@login_required
+def new_series(request):
+    form = SeriesForm(request.POST or None)
+    if form.is_valid():
+        form.instance.creator = request.user
+        series = form.save()
+        messages.success(request, f"Your series “{series.title}” is made: now add its works.")
+        return redirect("archive:edit_series", series.pk)
+    return render(request, "archive/series_form.html", {"form": form, "series": None})
+
+
+@login_required
+def edit_series(request, series_id):
+    series = _get_series_for_creator(request, series_id)
+    form = SeriesForm(request.POST or None, instance=series)
+    if form.is_valid():
+        form.save()
+        messages.success(request, f"Your changes to “{series.title}” are saved.")
+        return redirect(series)
+    return _series_form(request, series, form=form)
+
+
+@require_POST
+@login_required
+def add_series_part(request, series_id):
+    series = _get_series_for_creator(request, series_id)
+    form = AddPartForm(request.POST, series=series)
+    if form.is_valid():
+        work, position = form.cleaned_data["work"], form.cleaned_data["position"]
+        try:
+            part = add_work_to_series(series=series, work=work, position=position)
+        except SeriesRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"“{work.title}” is now part {part.position}.")
+            return redirect(_parts_url(series))
+    return _series_form(request, series, add_form=form, status=400)
+
+
+@require_POST
+@login_required
+@metadata_only
+def move_series_part(request, series_id, work_id):
+    series, work = _series_and_part(request, series_id, work_id)
+    form = MovePartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a position to move the work to.")
+        return redirect(_parts_url(series))
+    try:
+        part = move_work_in_series(series=series, work=work, position=form.cleaned_data["position"])
+    except SeriesRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"“{work.title}” is now part {part.position}.")
+    return redirect(_parts_url(series))
+
+
+@require_POST
+@login_required
+@metadata_only
+def remove_series_part(request, series_id, work_id):
+    series, work = _series_and_part(request, series_id, work_id)
+    remove_work_from_series(series=series, work=work)
+    messages.success(request, f"“{work.title}” is no longer part of “{series.title}”.")
+    return redirect(_parts_url(series))
+
+
+@login_required
+def delete_series(request, series_id):
+    """Ask first; the series goes on the confirming POST, and its works stay as they are."""
+    series = _get_series_for_creator(request, series_id)
+    if request.method == "POST":
+        series.delete()
+        messages.success(request, f"The series “{series.title}” is deleted; its works stay.")
+        return redirect("archive:my_series")
+    return render(request, "archive/series_delete.html", {"series": series})
+
+
+def consent_per_part(view):
+    """The consent gate for a whole series: the view receives the series, the parts whose
+    every consent item the request has agreed to, and the other parts (for their metadata
+    only), each with what it still needs. The consent policy decides for every part as it
+    would on the part's own pages, so the view is marked `consent_gated` for the URL walk.
+    """
+
+    @wraps(view)
+    def gated_view(request, series_id, *args, **kwargs):
+        series = _get_series_for_reader(request, series_id)
+        listed = listed_parts(series, user=request.user, exclusions=exclusions.for_request(request))
+        agreed, skipped = [], []
+        for part in listed.parts:
+            missing = consent.missing_items(request, part.work)
+            if missing:
+                skipped.append((part, consent.item_labels(missing)))
+            else:
+                agreed.append(part)
+        response = view(request, series, agreed, skipped, listed.hidden_count, *args, **kwargs)
+        if any(part.work.consent_items() for part in listed.parts):
+            response["X-Robots-Tag"] = "noindex, nofollow"
+        patch_cache_control(response, private=True)
+        return response
+
+    gated_view.consent_gated = True
+    return gated_view
+
+
+@require_safe
+@consent_per_part
+def download_series_epub(request, series, agreed, skipped, hidden_count, slug):
+    names = series_epub.file_names(series)
+    if slug != names.slug:
+        return redirect(_download_url(series))
+    content = series_epub.cached_epub(
+        series, agreed, skipped, hidden_count, base_url=request.build_absolute_uri("/")
+    )
+    response = HttpResponse(content, content_type=series_epub.EPUB_TYPE)
+    response["Content-Disposition"] = names.content_disposition("epub")
+    return response
+
+
+def _series_and_part(request, series_id, work_id):
+    series = _get_series_for_creator(request, series_id)
+    work = get_object_or_404(Work.objects.filter(series_parts__series=series), pk=work_id)
+    return series, work
+
+
+def _series_form(request, series, *, form=None, add_form=None, status=200):
+    """The edit page: the series' details, its parts in order, and a form to add one."""
+    parts = series.parts.select_related("work").order_by("position")
+    context = {
+        "series": series,
+        "form": form or SeriesForm(instance=series),
+        "add_form": add_form or AddPartForm(series=series),
+        "parts": list(parts),
+    }
+    if form is not None and form.errors:
+        status = 400
+    return render(request, "archive/series_form.html", context, status=status)
+
+
+def _parts_url(series):
+    return reverse("archive:edit_series", args=[series.pk]) + "#parts"
+
+
+def _download_url(series):
+    slug = series_epub.file_names(series).slug
+    return reverse("archive:download_series_epub", args=[series.pk, slug])
