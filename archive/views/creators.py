@@ -27,6 +27,7 @@ def creator_detail(request, username):
         "series_list": list(
             Series.objects.filter(creator=person)
             .visible_to(request.user)
+            .select_related("creator")
             .order_by("-updated_at", "-id")
         ),
     }

@@ -215,3 +215,150 @@ def test_work_page_query_count_does_not_grow_with_series(client, django_assert_n
     # work, tags, warnings, hit count update, chapter index, first chapter, series parts
     with django_assert_num_queries(7):
         client.get(b.get_absolute_url())
+
+
+# Making and arranging a series
+
+
+def test_a_creator_makes_a_series_and_adds_a_work_at_a_position(client_for, three, creator):
+    series, works = three
+    client = client_for(creator)
+    response = client.post(reverse("archive:new_series"), {"title": "Shoals", "summary": "Two"})
+    made = Series.objects.get(title="Shoals")
+    assert response.status_code == 302 and made.creator == creator
+    assert made.summary == "<p>Two</p>"
+    url = reverse("archive:add_series_part", args=[made.pk])
+    assert client.post(url, {"work": works[0].pk}).status_code == 302
+    assert client.post(url, {"work": works[1].pk, "position": 1}).status_code == 302
+    assert order(made) == [(works[1].pk, 1), (works[0].pk, 2)]
+
+
+def test_bad_part_input_is_a_400_with_a_message(client_for, three, creator):
+    series, works = three
+    client = client_for(creator)
+    url = reverse("archive:add_series_part", args=[series.pk])
+    duplicate = client.post(url, {"work": works[0].pk})
+    assert duplicate.status_code == 400
+    assert "already part 1 of this series" in duplicate.content.decode()
+    other = make_work(creator=creator)
+    too_far = client.post(url, {"work": other.pk, "position": 9})
+    assert too_far.status_code == 400 and "from 1 to 4" in too_far.content.decode()
+    for bad in [{"work": "x"}, {"work": 999999}, {}, {"work": other.pk, "position": "two"}]:
+        assert client.post(url, bad).status_code == 400
+    assert series.parts.count() == 3
+
+
+def test_moving_and_removing_through_the_edit_page(client_for, three, creator):
+    series, (a, b, c) = three
+    client = client_for(creator)
+    move = reverse("archive:move_series_part", args=[series.pk, c.pk])
+    assert client.post(move, {"position": 1}).status_code == 302
+    assert order(series)[0] == (c.pk, 1)
+    response = client.post(move, {"position": 7}, follow=True)
+    assert "from 1 to 3" in response.content.decode()
+    assert client.post(move, {"position": "up"}, follow=True).status_code == 200
+    remove = reverse("archive:remove_series_part", args=[series.pk, a.pk])
+    assert client.post(remove).status_code == 302
+    assert client.post(remove).status_code == 404  # no longer a part
+    assert [work_id for work_id, _ in order(series)] == [c.pk, b.pk]
+
+
+def test_another_reader_can_neither_edit_my_series_nor_add_their_works(client_for, three):
+    series, works = three
+    intruder = make_reader("intruder")
+    theirs = make_work(creator=intruder)
+    client = client_for(intruder)
+    for name in ["edit_series", "delete_series"]:
+        assert client.get(reverse(f"archive:{name}", args=[series.pk])).status_code == 404
+        assert client.post(reverse(f"archive:{name}", args=[series.pk])).status_code == 404
+    add = reverse("archive:add_series_part", args=[series.pk])
+    assert client.post(add, {"work": theirs.pk}).status_code == 404
+    move = reverse("archive:move_series_part", args=[series.pk, works[0].pk])
+    assert client.post(move, {"position": 2}).status_code == 404
+    remove = reverse("archive:remove_series_part", args=[series.pk, works[0].pk])
+    assert client.post(remove).status_code == 404
+    assert series.parts.count() == 3 and Series.objects.filter(pk=series.pk).exists()
+
+
+def test_my_works_cannot_join_another_readers_series(client_for, three, creator):
+    series, works = three
+    intruder = make_reader("intruder")
+    their_series = make_series(intruder, title="Borrowed")
+    url = reverse("archive:add_series_part", args=[their_series.pk])
+    response = client_for(intruder).post(url, {"work": works[0].pk})
+    assert response.status_code == 400
+    assert "Choose one of your own works" in response.content.decode()
+    assert not their_series.parts.exists()
+
+
+def test_a_guest_is_sent_to_log_in(client, three):
+    series, _ = three
+    response = client.get(reverse("archive:edit_series", args=[series.pk]))
+    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+
+
+def test_deleting_a_series_asks_first_and_keeps_its_works(client_for, three, creator):
+    series, works = three
+    client = client_for(creator)
+    url = reverse("archive:delete_series", args=[series.pk])
+    assert client.get(url).status_code == 200
+    assert Series.objects.filter(pk=series.pk).exists()
+    assert client.post(url).status_code == 302
+    assert not Series.objects.filter(pk=series.pk).exists()
+    assert all(type(w).objects.filter(pk=w.pk).exists() for w in works)
+
+
+def test_editing_saves_and_a_blank_title_is_a_400(client_for, three, creator):
+    series, _ = three
+    client = client_for(creator)
+    url = reverse("archive:edit_series", args=[series.pk])
+    assert client.post(url, {"title": ""}).status_code == 400
+    assert client.post(url, {"title": "Neap", "complete": "on"}).status_code == 302
+    series.refresh_from_db()
+    assert series.title == "Neap" and series.complete
+
+
+def test_series_pages_are_valid_with_one_h1(client_for, three, creator):
+    from tests.test_site import assert_valid_html, count_h1
+
+    series, works = three
+    for reader in [None, creator]:
+        client = client_for(reader)
+        urls = [series_url(series), reverse("archive:creator_detail", args=[creator.username])]
+        if reader:
+            urls += [
+                reverse("archive:new_series"),
+                reverse("archive:my_series"),
+                reverse("archive:edit_series", args=[series.pk]),
+                reverse("archive:delete_series", args=[series.pk]),
+            ]
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert count_h1(response) == 1, url
+            assert_valid_html(response, url)
+
+
+# Search
+
+
+def test_search_shows_matching_series_with_a_work_the_reader_may_list(client, creator):
+    shown = make_series(creator, [make_work(creator=creator)], title="Lighthouse keepers")
+    make_series(creator, [make_work(creator=creator, is_posted=False)], title="Lighthouse drafts")
+    make_series(creator, title="Lighthouse empty")
+    response = client.get(reverse("archive:search") + "?q=lighthouse")
+    content = response.content.decode()
+    assert shown.get_absolute_url() in content
+    assert "Lighthouse drafts" not in content and "Lighthouse empty" not in content
+
+
+def test_search_leaves_out_series_whose_works_the_reader_hides(client_for, creator):
+    reader = make_reader("careful")
+    ConsentChoice.objects.create(reader=reader, item="rating:explicit", choice=StandingChoice.HIDE)
+    make_series(creator, [make_work(creator=creator, rating="explicit")], title="Undertow")
+    content = client_for(reader).get(reverse("archive:search") + "?q=undertow").content.decode()
+    assert "Undertow" not in content
+    assert (
+        "Undertow"
+        in client_for(None).get(reverse("archive:search") + "?q=undertow").content.decode()
+    )
