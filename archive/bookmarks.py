@@ -7,6 +7,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils.text import slugify
 
 from archive.models import Bookmark, BookmarkTag, Kudos, MarkedForLater, TaggedBookmark, Work
+from following.models import Subscription, Target
 
 SLUG_LENGTH = BookmarkTag._meta.get_field("slug").max_length
 
@@ -51,7 +52,8 @@ def unmark_for_later(*, reader, work):
 
 
 def reader_state(*, reader, work):
-    """Whether the reader left kudos on, bookmarked and marked the work, in one query."""
+    """Whether the reader left kudos on, bookmarked, marked and subscribed to the work, in
+    one query."""
     mine = {"reader": reader, "work": OuterRef("pk")}
     return (
         Work.objects.filter(pk=work.pk)
@@ -59,6 +61,7 @@ def reader_state(*, reader, work):
             gave_kudos=Exists(Kudos.objects.filter(**mine)),
             bookmarked=Exists(Bookmark.objects.filter(**mine)),
             marked=Exists(MarkedForLater.objects.filter(**mine)),
+            subscribed=Exists(Subscription.objects.filter(kind=Target.WORK, **mine)),
         )
         .get()
     )

@@ -16,6 +16,7 @@ from archive.models import Chapter, Tag, Work, WorkWarning
 from archive.sanitize import demote_headings, sanitize_html
 from archive.vocabulary import TagKind
 from archive.words import count_words
+from following import updates
 
 # A work's tag boxes and the kind of tag each holds (forms and metadata files use these names).
 TAG_FIELDS = {
@@ -166,6 +167,7 @@ def post_work(*, work):
     work.chapters.update(published=today)
     work.is_posted, work.published, work.updated = True, today, today
     _save(work, ["is_posted", "published", "updated"])
+    updates.work_posted(work=work)
     return work
 
 
@@ -219,6 +221,8 @@ def add_chapter(*, work, body, title="", summary="", notes="", end_notes=""):
         work.updated = max(today, work.published)
         changed.append("updated")
     _save(work, changed)
+    if work.is_posted and not work.hidden_by_staff:
+        updates.chapter_posted(chapter=chapter)
     return chapter
 
 

@@ -43,6 +43,9 @@ def _record_visit(*, reader, work, chapter, move):
         reading = Reading(reader=reader, work=work, chapter=chapter, visits=0)
     elif (move and reading.chapter_id != chapter.pk) or reading.chapter_id is None:
         reading.chapter, reading.paragraph = chapter, 0
+    # Chapters posted since the reader's last visit, told once on this page; not saved.
+    reading.new_chapters = max(work.chapter_count - reading.chapters_seen, 0) if reading.pk else 0
+    reading.first_new_position = reading.chapters_seen + 1
     reading.visits += 1
     reading.chapters_seen = work.chapter_count
     reading.last_read_at = timezone.now()

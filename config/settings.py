@@ -1,6 +1,7 @@
 """Settings for the archive, read from the environment (see the README's table)."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "accounts",
     "archive",
+    "following",
     "jobs",
 ]
 
@@ -231,6 +233,12 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "archive@localhost")
+# The archive's address as readers reach it: mail sent by a job has no request to take links from.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).netloc:
+    raise ImproperlyConfigured(
+        f"SITE_URL must be an http:// or https:// address, not {SITE_URL!r}."
+    )
 
 # Background jobs (alerts, email, counters) run in huey workers, never in a request. The
 # queue is Redis when REDIS_URL is set, which every app server and worker then shares, and
@@ -274,5 +282,8 @@ LOGGING = {
         # are written as JSON without it. Its line per 4xx would repeat ours: errors only.
         "django.request": {"handlers": ["django_events"], "level": "ERROR", "propagate": False},
         "django.security": {"handlers": ["django_events"], "propagate": False},
+        # The worker (run_huey) logs through a handler of its own; a second copy of each
+        # line from the root logger would only double the log.
+        "huey": {"handlers": [], "level": "WARNING", "propagate": False},
     },
 }

@@ -6,6 +6,7 @@ from config import views
 urlpatterns = [
     path("", include("archive.urls")),
     path("", include("accounts.urls")),
+    path("", include("following.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]

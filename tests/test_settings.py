@@ -32,6 +32,9 @@ SETTINGS_VARIABLES = [
     "BEHIND_PROXY",
     "TRUSTED_PROXY_COUNT",
     "REDIS_URL",
+    "SITE_URL",
+    "JOBS_IMMEDIATE",
+    "JOBS_SQLITE_PATH",
 ]
 LOAD_SETTINGS = (
     "import json, os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; "
@@ -333,4 +336,24 @@ def test_an_app_server_will_not_start_without_a_secret_key():
     assert "archive.E001" in result.stderr
     assert (
         run_python(["-c", "import config.wsgi"], DEBUG="false", SECRET_KEY="s" * 50).returncode == 0
+    )
+
+
+def test_the_job_queue_is_a_sqlite_file_by_default_and_redis_with_redis_url(tmp_path):
+    queue = load_settings("HUEY", JOBS_SQLITE_PATH=str(tmp_path / "q.sqlite3"))["HUEY"]
+    assert queue["huey_class"] == "huey.SqliteHuey"
+    assert queue["filename"] == str(tmp_path / "q.sqlite3")
+    assert queue["immediate"] is False
+    queue = load_settings("HUEY", REDIS_URL="redis://127.0.0.1:6379/3")["HUEY"]
+    assert queue["huey_class"] == "huey.RedisHuey"
+    assert queue["url"] == "redis://127.0.0.1:6379/3"
+    assert load_settings("HUEY", JOBS_IMMEDIATE="yes")["HUEY"]["immediate"] is True
+
+
+def test_site_url_must_be_a_web_address():
+    assert load_settings("SITE_URL", SITE_URL="https://archive.example.org/")["SITE_URL"] == (
+        "https://archive.example.org"
+    )
+    assert "SITE_URL must be an http:// or https:// address" in settings_error(
+        SITE_URL="archive.example.org"
     )

@@ -1,0 +1,1 @@
+"""Following stories as they are written: subscriptions, the updates they bring, alerts."""

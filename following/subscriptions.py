@@ -1,0 +1,65 @@
+"""Subscribing and unsubscribing, and the signed links that unsubscribe without a login."""
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+
+from following.models import Subscription, Target
+
+SALT = "following.unsubscribe"
+
+
+class SubscriptionRefused(Exception):
+    pass
+
+
+def subscribe(*, reader, target):
+    """Follow a work, a creator or a series; returns (subscription, created). Idempotent."""
+    kind = kind_of(target)
+    if kind == Target.CREATOR and target.pk == reader.pk:
+        raise SubscriptionRefused("You cannot subscribe to yourself.")
+    try:
+        with transaction.atomic():
+            return Subscription.objects.get_or_create(reader=reader, kind=kind, **{kind: target})
+    except IntegrityError:
+        # A simultaneous request subscribed first.
+        return Subscription.objects.get(reader=reader, kind=kind, **{kind: target}), False
+
+
+def unsubscribe(*, reader, target):
+    """Stop following; returns whether there was a subscription. Idempotent."""
+    kind = kind_of(target)
+    deleted, _ = Subscription.objects.filter(reader=reader, kind=kind, **{kind: target}).delete()
+    return bool(deleted)
+
+
+def is_subscribed(reader, target):
+    if not reader.is_authenticated:
+        return False
+    kind = kind_of(target)
+    return Subscription.objects.filter(reader=reader, kind=kind, **{kind: target}).exists()
+
+
+def kind_of(target):
+    """What a subscription to `target` (a work, a series or a person) is called."""
+    return {"work": Target.WORK, "series": Target.SERIES}.get(
+        target._meta.model_name, Target.CREATOR
+    )
+
+
+def unsubscribe_token(subscription):
+    """A link's secret naming one subscription of one reader; it never expires, as mail
+    clients' unsubscribe links must keep working."""
+    return signing.dumps([subscription.pk, subscription.reader_id], salt=SALT, compress=True)
+
+
+def subscription_for_token(token):
+    """The subscription a token names, or None when it is forged or already gone."""
+    try:
+        pk, reader_id = signing.loads(token, salt=SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return (
+        Subscription.objects.select_related("work", "creator", "series", "reader")
+        .filter(pk=pk, reader_id=reader_id)
+        .first()
+    )
