@@ -7,7 +7,7 @@ DEV_ENV := DEBUG=$${DEBUG:-true}
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve worker migrate test lint format fixtures load faults clean
+.PHONY: install run serve worker migrate test lint format fixtures load faults replica replica-stop clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -83,6 +83,15 @@ load: install .secret_key
 
 faults: install .secret_key
 	$(LOAD_ENV) $(BIN)/python bench/load.py --faults $(LOAD_ARGS)
+
+# A streaming read replica of the machine's PostgreSQL on port 5433 (README, "Growing past one
+# machine"): made with pg_basebackup on first use, started, and checked to stream. Serve with
+# REPLICA_DATABASE_URL=postgres://postgres@127.0.0.1:5433/<the primary's database name>.
+replica:
+	scripts/replica.sh start
+
+replica-stop:
+	scripts/replica.sh stop
 
 # axe-core for the accessibility tests, at the version package-lock.json pins. Without npm
 # those tests skip (and fail when REQUIRE_BROWSER_TESTS is set, as in CI).

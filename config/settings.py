@@ -111,6 +111,41 @@ else:
         }
     }
 
+# A streaming read replica of the PostgreSQL primary (scripts/replica.sh makes one): GET pages
+# read from it while it is healthy, everything else uses the primary (config/db_router.py).
+_replica_url = env_str("REPLICA_DATABASE_URL")
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 2)
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 10, minimum=1)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 1)
+if _replica_url:
+    if not _database_url:
+        raise ImproperlyConfigured(
+            "REPLICA_DATABASE_URL needs DATABASE_URL: a replica is of a PostgreSQL primary."
+        )
+    try:
+        _replica = dj_database_url.parse(_replica_url, conn_max_age=60, conn_health_checks=True)
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"REPLICA_DATABASE_URL is not a usable database URL: {error}"
+        ) from None
+    if _replica["ENGINE"] != "django.db.backends.postgresql" or not _replica["NAME"]:
+        raise ImproperlyConfigured(
+            "REPLICA_DATABASE_URL must be a PostgreSQL URL with the primary's database name."
+        )
+    _replica.setdefault("OPTIONS", {})
+    _replica["OPTIONS"]["options"] = DATABASES["default"]["OPTIONS"]["options"]
+    # A replica that does not answer is given up quickly: the primary serves meanwhile.
+    _replica["OPTIONS"].setdefault("connect_timeout", 2)
+    # The test databases are the primary's: a streaming replica is not a separate database.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+    # Before the session and the reader are read, so that they come from the same database.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("config.middleware.SessionMiddleware"),
+        "config.db_router.ReplicaMiddleware",
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.Reader"
 LOGIN_URL = "accounts:login"
