@@ -1,13 +1,11 @@
-from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from archive import consent
+from archive import consent, hits
 from archive.forms import ConsentForm
 from archive.gate import consent_required, get_work_for_reader, metadata_only, render_interstitial
-from archive.models import Work
 from archive.reading_history import record_visit
 
 
@@ -15,7 +13,7 @@ from archive.reading_history import record_visit
 @consent_required
 def work_detail(request, work):
     """A work opens on its first chapter."""
-    _count_hit(request, work)
+    hits.count_hit(request, work)
     chapters = _chapter_index(work)
     if not chapters:
         return render(request, "archive/chapter_detail.html", {"work": work, "chapters": []})
@@ -31,7 +29,7 @@ def chapter_detail(request, work, position):
 @require_safe
 @consent_required
 def work_entire(request, work):
-    _count_hit(request, work)
+    hits.count_hit(request, work)
     chapters = list(work.chapters.order_by("position"))
     first = chapters[0] if chapters else None
     reading = record_visit(reader=request.user, work=work, chapter=first, move=False)
@@ -73,11 +71,6 @@ def _render_chapter(request, work, chapters, position, *, move_place=True):
         "reading": record_visit(reader=request.user, work=work, chapter=chapter, move=move_place),
     }
     return render(request, "archive/chapter_detail.html", context)
-
-
-def _count_hit(request, work):
-    if not work.is_owned_by(request.user):
-        Work.objects.filter(pk=work.pk).update(hits=F("hits") + 1)
 
 
 def _next_within_work(request, work, target):
