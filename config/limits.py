@@ -54,6 +54,13 @@ limit_kudos = _limit(reader_or_address, "30/m")
 limit_bookmarks = _limit(reader_or_address, "60/m")
 
 
+def limit_comments(view):
+    """Comments, replies, edits and reports: 10 a minute and 60 an hour per reader, or per
+    address for guests."""
+    per_minute = _limit(reader_or_address, "10/m", group="comments-minute")
+    return per_minute(_limit(reader_or_address, "60/h", group="comments-hour")(view))
+
+
 def limit_password_reset(view):
     """Reset mail goes to whoever owns the address: few per email, more per client."""
     by_email = _limit(posted_email, "5/h", group="password-reset-email")

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "accounts",
     "archive",
+    "conversation",
     "following",
     "jobs",
 ]
@@ -70,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.display_settings",
+                "conversation.context_processors.inbox_unread",
             ],
         },
     },

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("archive.urls")),
     path("", include("accounts.urls")),
     path("", include("following.urls")),
+    path("", include("conversation.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -1,0 +1,288 @@
+"""Writing comments. Every change goes through these functions, each one transaction with
+the work's comment_count, so the count is always the number of shown comments."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts import relations
+from archive.models import Work
+from archive.sanitize import sanitize_html
+from conversation import inbox
+from conversation.models import (
+    Comment,
+    CommentReport,
+    CommentStatus,
+    InboxKind,
+    ReportStatus,
+    WhoMayComment,
+    WorkCommentSettings,
+)
+
+# Characters of a comment as typed, markup included (AO3 allows as many).
+MAX_LENGTH = 10_000
+
+COMMENTS_OFF = "Comments are off for this work."
+READERS_ONLY = "Only signed-in readers may comment on this work. Log in to comment."
+BLOCKED_ON_WORK = "You can't comment on this work."
+BLOCKED_REPLY = "You can't reply to this comment."
+FROZEN = "This thread is frozen: nobody can reply in it or edit its comments."
+NOT_YOURS = "Only the comment's author can do that."
+NOT_THE_CREATOR = "Only the work's creator can do that."
+NOT_STAFF = "Only staff can hide comments."
+NOT_SHOWN = "You can only reply to a comment that is shown."
+GONE = "This comment was deleted or hidden, so it can no longer be edited."
+EMPTY = "Your comment is empty."
+
+
+class CommentRefused(Exception):
+    """The change is not allowed; the message says why, `status` is the HTTP answer."""
+
+    def __init__(self, message, *, status=403):
+        super().__init__(message)
+        self.status = status
+
+
+def clean_body(text):
+    """The comment's text in the sanitised HTML subset of chapter notes."""
+    body = sanitize_html(text).strip()
+    if not body:
+        raise CommentRefused(EMPTY, status=400)
+    return body
+
+
+def refusal_to_post(*, work, user, settings):
+    """Why this viewer may not post on this work by its settings, or "" if they may. Says
+    nothing of blocks, which are told only to a blocked reader who posts."""
+    if work.is_owned_by(user):
+        return ""
+    if settings.who_may_comment == WhoMayComment.OFF:
+        return COMMENTS_OFF
+    if not user.is_authenticated and settings.who_may_comment != WhoMayComment.EVERYONE:
+        return READERS_ONLY
+    return ""
+
+
+@transaction.atomic
+def post_comment(
+    *, work, body, author=None, guest_name="", guest_email="", chapter=None, parent=None
+):
+    """Post a comment on a chapter (or, with no chapter, on the work as a whole), or a reply
+    to `parent`. A moderated work holds it for its creator's approval."""
+    settings = WorkCommentSettings.of(work)
+    user = author or AnonymousUser()
+    if refusal := refusal_to_post(work=work, user=user, settings=settings):
+        raise CommentRefused(refusal)
+    if parent is not None:
+        parent = _locked(parent)
+        _check_may_reply(parent, work)
+        chapter = parent.chapter
+    _check_not_blocked(author, work=work, parent=parent)
+    held = settings.moderated and not work.is_owned_by(user)
+    comment = Comment.objects.create(
+        work=work,
+        chapter=chapter,
+        parent=parent,
+        root=(parent.root or parent) if parent else None,
+        author=author,
+        guest_name="" if author else guest_name,
+        guest_email="" if author else guest_email,
+        body=clean_body(body),
+        status=CommentStatus.HELD if held else CommentStatus.SHOWN,
+    )
+    if comment.is_shown:
+        _count(work.pk, +1)
+    _notify(comment, creator=True, parent_author=comment.is_shown)
+    return comment
+
+
+@transaction.atomic
+def edit_comment(*, comment, editor, body):
+    """Change the text of one's own comment; it is marked edited when the text changed."""
+    comment = _locked(comment)
+    if not comment.is_by(editor):
+        raise CommentRefused(NOT_YOURS)
+    if comment.status in (CommentStatus.DELETED, CommentStatus.HIDDEN):
+        raise CommentRefused(GONE, status=400)
+    if _thread_is_frozen(comment):
+        raise CommentRefused(FROZEN)
+    _check_not_blocked(editor, work=comment.work, parent=comment.parent)
+    body = clean_body(body)
+    if body != comment.body:
+        comment.body, comment.edited_at = body, timezone.now()
+        comment.save(update_fields=["body", "edited_at"])
+    return comment
+
+
+@transaction.atomic
+def delete_comment(*, comment, by):
+    """Delete a comment (its author, or the work's creator). One with replies stays as
+    "This comment was deleted" so the thread keeps its shape."""
+    comment = _locked(comment)
+    if not (comment.is_by(by) or comment.work.is_owned_by(by)):
+        raise CommentRefused(NOT_YOURS)
+    if comment.status == CommentStatus.DELETED:
+        return
+    if comment.replies.exists():
+        _change_status(comment, CommentStatus.DELETED, body="")
+        return
+    deleted, _ = Comment.objects.filter(pk=comment.pk, status=comment.status).delete()
+    if deleted and comment.is_shown:
+        _count(comment.work_id, -1)
+    _prune(comment.parent_id)
+
+
+@transaction.atomic
+def approve_comment(*, comment, by):
+    """The creator lets a held comment be shown; the comment it answers hears of it now."""
+    comment = _locked(comment)
+    if not (comment.work.is_owned_by(by) or by.is_staff):
+        raise CommentRefused(NOT_THE_CREATOR)
+    if comment.status == CommentStatus.HELD and _change_status(comment, CommentStatus.SHOWN):
+        _notify(comment, creator=False, parent_author=True)
+    return comment
+
+
+@transaction.atomic
+def hide_comment(*, comment, by):
+    """Staff take a comment out of its thread ("hidden by staff"); its reports are closed."""
+    if not by.is_staff:
+        raise CommentRefused(NOT_STAFF)
+    comment = _locked(comment)
+    now = timezone.now()
+    if comment.status != CommentStatus.HIDDEN:
+        _change_status(comment, CommentStatus.HIDDEN, hidden_by=by, hidden_at=now)
+    comment.reports.filter(status=ReportStatus.OPEN).update(
+        status=ReportStatus.HIDDEN, handled_by=by, handled_at=now
+    )
+    return comment
+
+
+@transaction.atomic
+def freeze_thread(*, comment, by, frozen=True):
+    """The work's creator (or staff) freezes the comment's thread, or thaws it."""
+    comment = _locked(comment)
+    if not (comment.work.is_owned_by(by) or by.is_staff):
+        raise CommentRefused(NOT_THE_CREATOR)
+    root_id = comment.root_id or comment.pk
+    Comment.objects.filter(pk=root_id).update(frozen=frozen)
+
+
+def report_comment(*, comment, reason, details="", reporter=None, guest_key=""):
+    """Queue the comment for staff; False, changing nothing, if this reader or guest had
+    already reported it."""
+    if reporter is None and not guest_key:
+        raise ValueError("A guest's report needs a guest key.")
+    try:
+        with transaction.atomic():
+            CommentReport.objects.create(
+                comment=comment,
+                reporter=reporter,
+                guest_key="" if reporter else guest_key,
+                reason=reason,
+                details=details,
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+@transaction.atomic
+def dismiss_reports(*, reports, by):
+    return reports.filter(status=ReportStatus.OPEN).update(
+        status=ReportStatus.DISMISSED, handled_by=by, handled_at=timezone.now()
+    )
+
+
+def may_reply(comment):
+    """Whether the comment takes replies: shown, and in a thread that is not frozen (the
+    thread's first comment is passed in or read)."""
+    return comment.is_shown and not _thread_is_frozen(comment)
+
+
+def _check_may_reply(parent, work):
+    if parent.work_id != work.pk:
+        raise CommentRefused("That comment is on another work.", status=400)
+    if not parent.is_shown:
+        raise CommentRefused(NOT_SHOWN, status=400)
+    if _thread_is_frozen(parent):
+        raise CommentRefused(FROZEN)
+
+
+def _check_not_blocked(author, *, work, parent):
+    if author is None:
+        return
+    blockers = relations.blocker_ids(author)
+    if work.creator_id in blockers:
+        raise CommentRefused(BLOCKED_ON_WORK)
+    if parent is not None and parent.author_id in blockers:
+        raise CommentRefused(BLOCKED_REPLY)
+
+
+def _thread_is_frozen(comment):
+    return (comment.root if comment.root_id else comment).frozen
+
+
+def _notify(comment, *, creator, parent_author):
+    """Tell the work's creator and the author of the comment answered (once each, a reply
+    first), unless they wrote it or mute its author; each notice's email is a job."""
+    recipients = []
+    parent = comment.parent
+    if parent_author and parent is not None and parent.author_id:
+        recipients.append((parent.author_id, InboxKind.REPLY))
+    if creator and comment.work.creator_id:
+        recipients.append((comment.work.creator_id, InboxKind.COMMENT_ON_WORK))
+    notified = set()
+    for reader_id, kind in recipients:
+        if reader_id in notified or reader_id == comment.author_id:
+            continue
+        notified.add(reader_id)
+        if comment.author_id and comment.author_id in relations.muted_ids(reader_id):
+            continue
+        item = inbox.notify(
+            reader=reader_id,
+            kind=kind,
+            work=comment.work,
+            chapter=comment.chapter,
+            comment=comment,
+        )
+        if item is not None:
+            inbox.email_after_commit(item)
+
+
+def _change_status(comment, status, **fields):
+    """Move the comment to `status` unless another request changed it first; True if this
+    did. Keeps the work's count."""
+    changed = Comment.objects.filter(pk=comment.pk, status=comment.status).update(
+        status=status, **fields
+    )
+    if changed:
+        shown = CommentStatus.SHOWN
+        _count(comment.work_id, (status == shown) - (comment.status == shown))
+        comment.status = status
+    return bool(changed)
+
+
+def _prune(parent_id):
+    """Take away deleted placeholders left without replies, up the thread."""
+    while parent_id is not None:
+        parent = Comment.objects.filter(pk=parent_id, status=CommentStatus.DELETED).first()
+        if parent is None or parent.replies.exists():
+            return
+        parent.delete()
+        parent_id = parent.parent_id
+
+
+def _count(work_id, delta):
+    if delta:
+        Work.objects.filter(pk=work_id).update(comment_count=F("comment_count") + delta)
+
+
+def _locked(comment):
+    """The comment read again under a row lock, with its work and the comment it answers."""
+    return (
+        Comment.objects.select_for_update(of=("self",))
+        .select_related("work", "parent")
+        .get(pk=comment.pk)
+    )

@@ -1,0 +1,77 @@
+"""The reader's inbox and their email choice for comment notices."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts.relations import muted_ids
+from archive import consent
+from conversation import comments
+from conversation import inbox as notices
+from conversation.forms import CommentForm, InboxActionForm, NotificationSettingsForm
+from conversation.models import COMMENT_KINDS, InboxItem
+from conversation.views.helpers import back_to
+
+ITEMS_PER_PAGE = 20
+DONE = {
+    "read": "Marked read.",
+    "unread": "Marked unread.",
+    "delete": "Deleted from your inbox.",
+    "read_all": "Everything in your inbox is marked read.",
+}
+
+
+@require_safe
+@login_required
+def inbox(request):
+    items = InboxItem.objects.for_reader(request.user).select_related("comment__root")
+    page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    for item in page.object_list:
+        _prepare(request, item)
+    return render(request, "conversation/inbox.html", {"page": page})
+
+
+@require_POST
+@login_required
+def update_inbox(request):
+    form = InboxActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("__all__", ["Choose what to do."])))
+        return back_to(request, reverse("conversation:inbox"))
+    action, ids = form.cleaned_data["action"], form.cleaned_data["items"]
+    if action == "read_all":
+        notices.mark_read(reader=request.user)
+    elif action == "read":
+        notices.mark_read(reader=request.user, item_ids=ids)
+    elif action == "unread":
+        notices.mark_unread(reader=request.user, item_ids=ids)
+    else:
+        notices.delete(reader=request.user, item_ids=ids)
+    messages.success(request, DONE[action])
+    return back_to(request, reverse("conversation:inbox"))
+
+
+@login_required
+def notification_settings(request):
+    initial = {"email_on_comments": request.user.email_on_comments}
+    form = NotificationSettingsForm(request.POST or None, initial=initial)
+    if form.is_valid():
+        request.user.email_on_comments = form.cleaned_data["email_on_comments"]
+        request.user.save(update_fields=["email_on_comments"])
+        messages.success(request, "Your email choice is saved.")
+        return redirect("conversation:notification_settings")
+    status = 400 if form.is_bound else 200
+    return render(request, "conversation/notification_settings.html", {"form": form}, status=status)
+
+
+def _prepare(request, item):
+    """What the item's template needs to know: whether the reader may read the comment
+    now (they have agreed to everything its work needs), and the reply form if so."""
+    item.readable = item.work is None or not consent.missing_items(request, item.work)
+    item.muted = item.comment is not None and item.comment.author_id in muted_ids(request.user)
+    item.reply_form = None
+    if item.kind in COMMENT_KINDS and item.readable and comments.may_reply(item.comment):
+        item.reply_form = CommentForm(auto_id=f"item-{item.pk}-%s")
