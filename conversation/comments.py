@@ -1,14 +1,17 @@
 """Writing comments. Every change goes through these functions, each one transaction with
 the work's comment_count, so the count is always the number of shown comments."""
 
+from html.parser import HTMLParser
+
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from accounts import relations
 from archive.models import Work
-from archive.sanitize import sanitize_html
+from archive.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize_html
 from conversation import inbox
 from conversation.models import (
     Comment,
@@ -45,11 +48,58 @@ class CommentRefused(Exception):
 
 
 def clean_body(text):
-    """The comment's text in the sanitised HTML subset of chapter notes."""
+    """The comment's text in the sanitised HTML subset of chapter notes. Markup outside
+    the subset is refused with the reason, rather than quietly dropped."""
+    if problem := markup_problem(text):
+        raise CommentRefused(problem, status=400)
     body = sanitize_html(text).strip()
-    if not body:
+    if not strip_tags(body).strip():
         raise CommentRefused(EMPTY, status=400)
     return body
+
+
+def markup_problem(text):
+    """What is wrong with the comment's HTML ("" if nothing): a tag or an attribute outside
+    the subset, or a closing tag with nothing to close."""
+    checker = _MarkupChecker()
+    checker.feed(text)
+    checker.close()
+    return checker.problem
+
+
+class _MarkupChecker(HTMLParser):
+    VOID = {"br", "hr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problem, self.open = "", []
+
+    def handle_starttag(self, tag, attrs):
+        allowed = ALLOWED_ATTRIBUTES.get(tag, set())
+        if tag not in ALLOWED_TAGS:
+            self._note(f"Comments cannot use <{tag}>.")
+        elif unknown := [name for name, _ in attrs if name not in allowed]:
+            self._note(f"Comments cannot use the {unknown[0]} attribute on <{tag}>.")
+        elif tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if self.open and self.open[-1] == tag and tag not in self.VOID:
+            self.open.pop()
+
+    def handle_endtag(self, tag):
+        if tag not in ALLOWED_TAGS:
+            self._note(f"Comments cannot use <{tag}>.")
+        elif tag in self.VOID:
+            return
+        elif tag not in self.open:
+            self._note(f"There is a </{tag}> with no <{tag}> before it.")
+        else:
+            del self.open[len(self.open) - 1 - self.open[::-1].index(tag) :]
+
+    def _note(self, problem):
+        self.problem = self.problem or problem
 
 
 def refusal_to_post(*, work, user, settings):

@@ -47,6 +47,10 @@ def chapter_comments(request, work, position):
 def reply(request, work, comment_id):
     """A comment on a page of its own, with the form to answer it (also the inbox's)."""
     parent = get_comment(request, work, comment_id)
+    settings = WorkCommentSettings.of(work)
+    refusal = comments.refusal_to_post(work=work, user=request.user, settings=settings)
+    if request.method == "POST" and refusal:
+        return refuse(request, work, refusal)
     form = _form(request)
     if request.method == "POST":
         if form.is_valid():
@@ -54,14 +58,13 @@ def reply(request, work, comment_id):
         status = 400
     else:
         status = 200
-    settings = WorkCommentSettings.of(work)
     context = {
         "work": work,
         "comment": parent,
         "form": form,
         "may_reply": comments.may_reply(parent),
         "muted": parent.author_id in muted_ids(request.user),
-        "refusal": comments.refusal_to_post(work=work, user=request.user, settings=settings),
+        "refusal": refusal,
     }
     return render(request, "conversation/reply.html", context, status=status)
 
@@ -101,6 +104,9 @@ def comment_detail(request, work, comment_id):
 
 def _threads_page(request, work, *, chapter):
     settings = WorkCommentSettings.of(work)
+    refusal = comments.refusal_to_post(work=work, user=request.user, settings=settings)
+    if request.method == "POST" and refusal:
+        return refuse(request, work, refusal)
     form = _form(request)
     if request.method == "POST" and form.is_valid():
         return _post(request, work, form, chapter=chapter)
@@ -114,7 +120,7 @@ def _threads_page(request, work, *, chapter):
         "entries": entries,
         "form": form,
         "settings": settings,
-        "refusal": comments.refusal_to_post(work=work, user=request.user, settings=settings),
+        "refusal": refusal,
         "takes_comments": chapter is not None or work.chapter_count <= 1,
         "moderator": work.is_owned_by(request.user) or request.user.is_staff,
     }

@@ -1,0 +1,226 @@
+"""The functions that write comments: threads, deletion, moderation, and a count on the work
+that always equals its shown comments."""
+
+import pytest
+
+from accounts import relations
+from archive import posting
+from archive.models import Work
+from conversation import comments
+from conversation.comments import CommentRefused
+from conversation.models import Comment, CommentStatus, WhoMayComment
+from tests.conversation.conftest import comment, settings_for
+
+
+def shown_count(work):
+    """What Work.comment_count must always be."""
+    return Comment.objects.filter(work=work).shown().count()
+
+
+def assert_count_exact(work):
+    stored = Work.objects.values_list("comment_count", flat=True).get(pk=work.pk)
+    assert stored == shown_count(work)
+    return stored
+
+
+def test_the_count_stays_exact_across_create_delete_hide_and_approve(
+    work, author, alice, bob, staff
+):
+    first = comment(work, alice)
+    reply = comment(work, bob, parent=first)
+    assert assert_count_exact(work) == 2
+
+    settings_for(work, moderated=True)
+    held = comment(work, bob, "Held.")
+    assert held.status == CommentStatus.HELD
+    assert assert_count_exact(work) == 2
+    comments.approve_comment(comment=held, by=author)
+    assert assert_count_exact(work) == 3
+    comments.approve_comment(comment=held, by=author)  # twice changes nothing
+    assert assert_count_exact(work) == 3
+
+    comments.hide_comment(comment=reply, by=staff)
+    assert assert_count_exact(work) == 2
+    comments.hide_comment(comment=reply, by=staff)
+    assert assert_count_exact(work) == 2
+
+    comments.delete_comment(comment=first, by=alice)  # has a reply: stays as a placeholder
+    assert assert_count_exact(work) == 1
+    comments.delete_comment(comment=first, by=alice)
+    comments.delete_comment(comment=held, by=author)  # the creator deletes any comment
+    assert assert_count_exact(work) == 0
+
+    held_again = comment(work, bob, "Held again.")
+    comments.delete_comment(comment=held_again, by=bob)
+    assert assert_count_exact(work) == 0
+
+
+def test_a_chapters_deletion_keeps_its_comments_on_the_work_and_the_count(work, author, alice):
+    on_two = comment(work, alice, chapter=work.chapters.get(position=2))
+    posting.delete_chapter(chapter=work.chapters.get(position=2))
+    on_two.refresh_from_db()
+    assert on_two.chapter is None
+    assert assert_count_exact(work) == 1
+
+
+def test_a_reply_joins_its_thread_on_the_parents_chapter(work, alice, bob):
+    first = comment(work, alice)
+    reply = comment(work, bob, parent=first)
+    deeper = comment(work, alice, parent=reply)
+    assert (reply.root, deeper.root) == (first, first)
+    assert deeper.chapter == first.chapter
+
+
+def test_deleting_a_comment_with_replies_keeps_the_thread(work, alice, bob):
+    first = comment(work, alice, "<p>Original words.</p>")
+    reply = comment(work, bob, parent=first)
+    comments.delete_comment(comment=first, by=alice)
+    first.refresh_from_db()
+    assert (first.status, first.body) == (CommentStatus.DELETED, "")
+    assert Comment.objects.get(pk=reply.pk).parent_id == first.pk
+
+
+def test_deleting_the_last_reply_takes_deleted_placeholders_with_it(work, alice, bob):
+    first = comment(work, alice)
+    reply = comment(work, bob, parent=first)
+    comments.delete_comment(comment=first, by=alice)
+    comments.delete_comment(comment=reply, by=bob)
+    assert not Comment.objects.filter(work=work).exists()
+
+
+def test_another_reader_can_neither_edit_nor_delete_my_comment(work, alice, bob, staff):
+    mine = comment(work, alice, "Mine.")
+    for person in (bob, staff):
+        with pytest.raises(CommentRefused, match="Only the comment's author"):
+            comments.edit_comment(comment=mine, editor=person, body="Theirs.")
+        with pytest.raises(CommentRefused, match="Only the comment's author"):
+            comments.delete_comment(comment=mine, by=person)
+    mine.refresh_from_db()
+    assert (mine.body, mine.status) == ("Mine.", CommentStatus.SHOWN)
+
+
+def test_editing_sanitises_and_marks_the_comment_edited(work, alice):
+    mine = comment(work, alice, "First.")
+    comments.edit_comment(comment=mine, editor=alice, body="Same.")
+    mine.refresh_from_db()
+    assert mine.edited_at is not None
+    assert mine.body == "Same."
+    unchanged_at = mine.edited_at
+    comments.edit_comment(comment=mine, editor=alice, body="Same.")
+    mine.refresh_from_db()
+    assert mine.edited_at == unchanged_at
+
+
+def test_comment_text_is_the_sanitised_subset_of_chapter_notes(work, alice):
+    posted = comment(work, alice, '<p>Hi <em>there</em> <a href="javascript:x()">link</a>')
+    assert posted.body == (
+        '<p>Hi <em>there</em> <a rel="nofollow noopener noreferrer ugc">link</a></p>'
+    )
+    assert comment(work, alice, "I <3 this & that").body == "I &lt;3 this &amp; that"
+
+
+@pytest.mark.parametrize(
+    ("markup", "problem"),
+    [
+        ("<script>bad()</script>", "Comments cannot use <script>."),
+        ('<p onclick="x()">Hi</p>', "Comments cannot use the onclick attribute on <p>."),
+        ("<p>Hi</p></div>", "Comments cannot use <div>."),
+        ("<p>Hi</em></p>", "There is a </em> with no <em> before it."),
+        ("<p> </p>", "Your comment is empty."),
+    ],
+)
+def test_markup_outside_the_subset_is_refused_with_the_reason(work, alice, markup, problem):
+    with pytest.raises(CommentRefused) as refused:
+        comment(work, alice, markup)
+    assert (str(refused.value), refused.value.status) == (problem, 400)
+    assert not Comment.objects.exists()
+
+
+def test_the_creators_settings_decide_who_may_comment(work, author, alice):
+    settings_for(work, who_may_comment=WhoMayComment.OFF)
+    with pytest.raises(CommentRefused, match="Comments are off"):
+        comment(work, alice)
+    comment(work, author, "The creator still may.")
+    settings_for(work, who_may_comment=WhoMayComment.READERS)
+    with pytest.raises(CommentRefused, match="signed-in readers"):
+        comment(work, None, guest_name="Visitor", guest_email="v@example.com")
+    settings_for(work, who_may_comment=WhoMayComment.EVERYONE)
+    guest = comment(work, None, guest_name="Visitor", guest_email="v@example.com")
+    assert (guest.name, guest.by_guest) == ("Visitor", True)
+
+
+def test_a_moderated_works_comments_wait_but_not_its_creators(work, author, alice):
+    settings_for(work, moderated=True)
+    assert comment(work, alice).status == CommentStatus.HELD
+    assert comment(work, author).status == CommentStatus.SHOWN
+    with pytest.raises(CommentRefused):
+        comments.approve_comment(comment=comment(work, alice), by=alice)
+
+
+def test_replies_need_a_shown_comment_of_the_same_work_in_an_open_thread(
+    work, one_shot, author, alice, bob
+):
+    first = comment(work, alice)
+    with pytest.raises(CommentRefused, match="another work") as refused:
+        comments.post_comment(work=one_shot, author=bob, body="Hi", parent=first)
+    assert refused.value.status == 400
+
+    reply = comment(work, bob, parent=first)
+    comments.freeze_thread(comment=reply, by=author)  # freezes the whole thread
+    with pytest.raises(CommentRefused, match="frozen"):
+        comment(work, bob, parent=reply)
+    with pytest.raises(CommentRefused, match="frozen"):
+        comments.edit_comment(comment=reply, editor=bob, body="Changed.")
+    with pytest.raises(CommentRefused):
+        comments.freeze_thread(comment=first, by=alice, frozen=False)
+    comments.freeze_thread(comment=first, by=author, frozen=False)
+    comment(work, bob, parent=reply)
+
+    comments.delete_comment(comment=first, by=alice)
+    with pytest.raises(CommentRefused, match="shown") as refused:
+        comment(work, bob, parent=first)
+    assert refused.value.status == 400
+
+
+def test_a_blocked_reader_cannot_comment_on_the_blockers_works_or_answer_them(
+    work, one_shot, author, alice, bob
+):
+    theirs = comment(work, bob, "Bob's own words.")
+    alices = comment(work, alice)
+    relations.block(blocker=author, blocked=bob)
+    relations.block(blocker=alice, blocked=bob)
+    before = Comment.objects.count()
+
+    with pytest.raises(CommentRefused, match="can't comment on this work"):
+        comment(work, bob)
+    with pytest.raises(CommentRefused, match="can't comment on this work"):
+        comment(one_shot, bob)
+    with pytest.raises(CommentRefused, match="can't comment on this work"):
+        comments.edit_comment(comment=theirs, editor=bob, body="Changed.")
+    assert Comment.objects.count() == before
+
+    relations.unblock(blocker=author, blocked=bob)
+    bob = type(bob).objects.get(pk=bob.pk)
+    with pytest.raises(CommentRefused, match="can't reply to this comment"):
+        comment(work, bob, parent=alices)
+    comment(work, bob, "On the work is fine again.")
+    comments.delete_comment(comment=theirs, by=bob)  # one's own comments can still go
+
+
+def test_a_report_is_once_per_reader_and_per_guest(work, alice, bob):
+    theirs = comment(work, alice)
+    assert comments.report_comment(comment=theirs, reporter=bob, reason="spam")
+    assert not comments.report_comment(comment=theirs, reporter=bob, reason="other")
+    assert comments.report_comment(comment=theirs, guest_key="k1", reason="spam")
+    assert not comments.report_comment(comment=theirs, guest_key="k1", reason="spam")
+    assert theirs.reports.count() == 2
+
+
+def test_staff_hiding_closes_open_reports(work, alice, bob, staff):
+    theirs = comment(work, alice)
+    comments.report_comment(comment=theirs, reporter=bob, reason="harassment")
+    with pytest.raises(CommentRefused):
+        comments.hide_comment(comment=theirs, by=bob)
+    comments.hide_comment(comment=theirs, by=staff)
+    report = theirs.reports.get()
+    assert (report.status, report.handled_by) == ("hidden", staff)
