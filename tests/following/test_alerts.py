@@ -47,10 +47,13 @@ def test_a_chapter_for_1000_subscribers_alerts_each_once(
 ):
     readers = subscribe_many(1000, work=work)
     hide_from(readers[:3], work)
-    post_chapter(work, django_capture_on_commit_callbacks)
+    chapter = post_chapter(work, django_capture_on_commit_callbacks)
 
     told = set(Alert.objects.values_list("reader_id", flat=True))
     assert len(told) == Alert.objects.count() == 997
+    notices = inbox.items_of(Update.objects.get(chapter=chapter))
+    assert set(notices.values_list("reader_id", flat=True)) == told
+    assert notices.count() == 997
     assert not told & {reader.pk for reader in readers[:3]}
     recipients = [message.to[0] for message in mail.outbox]
     assert len(recipients) == len(set(recipients)) == 997
@@ -141,6 +144,7 @@ def test_a_crash_mid_fan_out_and_mid_email_sends_nothing_twice(
     deliver.call_local(update.pk)  # and the whole job once more changes nothing
 
     assert Alert.objects.count() == 1000
+    assert inbox.items_of(update).count() == 1000
     recipients = [message.to[0] for message in mail.outbox]
     assert len(recipients) == len(set(recipients)) == 1000
 
