@@ -280,7 +280,9 @@ class InboxItemQuerySet(models.QuerySet):
         return (
             self.filter(reader=reader)
             .filter(Q(work__isnull=True) | Q(work__in=Work.objects.visible_to(reader)))
-            .select_related("work", "chapter", "series", "comment__author", "comment__parent")
+            .select_related(
+                "work__creator", "chapter", "series", "comment__author", "comment__parent"
+            )
             .prefetch_related("work__warnings")
         )
 

@@ -57,7 +57,9 @@ def update_inbox(request):
 @login_required
 def notification_settings(request):
     initial = {"email_on_comments": request.user.email_on_comments}
-    form = NotificationSettingsForm(request.POST or None, initial=initial)
+    # An unticked box sends nothing, so an empty POST is still the form sent.
+    data = request.POST if request.method == "POST" else None
+    form = NotificationSettingsForm(data, initial=initial)
     if form.is_valid():
         request.user.email_on_comments = form.cleaned_data["email_on_comments"]
         request.user.save(update_fields=["email_on_comments"])
