@@ -1,0 +1,53 @@
+"""Staff's queue of reported comments: hide or dismiss, and the count stays true."""
+
+from django.urls import reverse
+
+from archive.models import Work
+from conversation import comments
+from conversation.models import CommentReport, CommentStatus
+from tests.conversation.conftest import comment
+
+
+def test_staff_hide_reported_comments_from_the_queue(client_for, work, alice, bob, staff):
+    staff.is_superuser = True
+    staff.save()
+    theirs = comment(work, alice, "Spam.")
+    comments.report_comment(comment=theirs, reporter=bob, reason="spam")
+    client = client_for(staff)
+    changelist = reverse("admin:conversation_commentreport_changelist")
+    page = client.get(changelist).content.decode()
+    assert "Spam." in page
+    report = CommentReport.objects.get()
+    client.post(changelist, {"action": "hide_reported", "_selected_action": [report.pk]})
+    theirs.refresh_from_db()
+    report.refresh_from_db()
+    assert theirs.status == CommentStatus.HIDDEN
+    assert (report.status, report.handled_by) == ("hidden", staff)
+    assert Work.objects.get(pk=work.pk).comment_count == 0
+
+
+def test_staff_dismiss_a_report_and_the_comment_stays(client_for, work, alice, bob, staff):
+    staff.is_superuser = True
+    staff.save()
+    theirs = comment(work, alice, "Fine.")
+    comments.report_comment(comment=theirs, reporter=bob, reason="other")
+    report = CommentReport.objects.get()
+    changelist = reverse("admin:conversation_commentreport_changelist")
+    client_for(staff).post(changelist, {"action": "dismiss", "_selected_action": [report.pk]})
+    report.refresh_from_db()
+    theirs.refresh_from_db()
+    assert report.status == "dismissed"
+    assert theirs.status == CommentStatus.SHOWN
+
+
+def test_comments_are_hidden_never_deleted_in_the_admin(client_for, work, alice, staff):
+    staff.is_superuser = True
+    staff.save()
+    theirs = comment(work, alice)
+    client = client_for(staff)
+    changelist = reverse("admin:conversation_comment_changelist")
+    assert client.get(changelist).status_code == 200
+    assert "delete_selected" not in client.get(changelist).content.decode()
+    client.post(changelist, {"action": "hide_comments", "_selected_action": [theirs.pk]})
+    theirs.refresh_from_db()
+    assert theirs.status == CommentStatus.HIDDEN
