@@ -174,8 +174,9 @@ def test_series_page_query_count_for_a_reader(client_for, django_assert_num_quer
     series = make_series(creator, [make_work(creator=creator) for _ in range(4)])
     client = client_for(make_reader("counted"))
     # session, reader, series, the reader's standing choices, excluded tags and muted
-    # people, the counts, the parts, tags, warnings, whether the reader subscribed
-    with django_assert_num_queries(11):
+    # people, the counts, the parts, tags, warnings, whether the reader subscribed, the
+    # header's unread inbox count
+    with django_assert_num_queries(12):
         client.get(series_url(series))
 
 

@@ -183,3 +183,26 @@ def test_the_work_page_says_how_many_chapters_are_new_since_the_last_visit(
     assert "2 new chapters since you last read" in page
     assert reverse("archive:chapter_detail", args=[work.pk, 2]) in page
     assert "new chapters since" not in client.get(work.get_absolute_url()).content.decode()
+
+
+def test_subscribe_buttons_on_creator_and_series_pages(client_for, reader_ask, creator):
+    from archive.models import Series
+    from archive.series import add_work_to_series
+
+    series = Series.objects.create(creator=creator, title="The Keepers")
+    add_work_to_series(series=series, work=make_work(creator=creator))
+    client = client_for(reader_ask)
+    for page, url in [
+        (
+            reverse("archive:creator_detail", args=[creator.username]),
+            reverse("following:subscribe_creator", args=[creator.username]),
+        ),
+        (series.get_absolute_url(), reverse("following:subscribe_series", args=[series.pk])),
+    ]:
+        assert f'action="{url}"' in client.get(page).content.decode()
+        assert toggle(client, url, "subscribe").status_code == 302
+    assert Subscription.objects.filter(reader=reader_ask).count() == 2
+    own = client_for(creator).get(reverse("archive:creator_detail", args=[creator.username]))
+    assert reverse("following:subscribe_creator", args=[creator.username]) not in (
+        own.content.decode()
+    )
