@@ -14,8 +14,10 @@ from django.http import HttpResponseRedirect
 
 
 def _is_key(field, value):
+    """Whether `value` could be a key of the field: of its type and within the database's
+    range (a number too large for the column fails in the driver, not in the form)."""
     try:
-        field.to_python(value)
+        field.run_validators(field.to_python(value))
     except ValidationError:
         return False
     return True

@@ -6,6 +6,7 @@ from functools import reduce
 
 from django.db.models import Q
 
+from accounts import relations
 from archive import consent
 from archive.models import families_of
 
@@ -14,13 +15,15 @@ from archive.models import families_of
 class Exclusions:
     items: frozenset = frozenset()  # consent items the reader chose to hide
     tags: tuple = ()  # Tag objects the reader never wants to see
+    creators: frozenset = frozenset()  # ids of the people the reader mutes
 
     def __bool__(self):
-        return bool(self.items or self.tags)
+        return bool(self.items or self.tags or self.creators)
 
     def condition(self):
-        """What hides a work: a rating or warning hidden, or a tag excluded (None: nothing).
-        One condition, so that one count can split the works shown from those hidden."""
+        """What hides a work: a rating or warning hidden, a tag excluded, or a muted creator
+        (None: nothing). One condition, so that one count can split the works shown from
+        those hidden."""
         ratings = [item.split(":", 1)[1] for item in self.items if item.startswith("rating:")]
         warnings = [item.split(":", 1)[1] for item in self.items if item.startswith("warning:")]
         parts = []
@@ -30,6 +33,8 @@ class Exclusions:
             parts.append(Q(warning_set__has_any=warnings))
         if self.tags:
             parts.append(Q(families__has_any=families_of(self.tags)))
+        if self.creators:
+            parts.append(Q(creator_id__in=self.creators))
         return reduce(operator.or_, parts) if parts else None
 
 
@@ -39,12 +44,14 @@ NONE = Exclusions()
 def for_request(request):
     """The reader's exclusions, read once per request (guests have none)."""
     if not hasattr(request, "_exclusions"):
-        tags = ()
+        tags, muted = (), frozenset()
         if request.user.is_authenticated:
             tags = tuple(
                 excluded.tag for excluded in request.user.excluded_tags.select_related("tag")
             )
-        request._exclusions = Exclusions(frozenset(consent.hidden_items(request)), tags)
+            muted = relations.muted_ids(request.user)
+        hidden = frozenset(consent.hidden_items(request))
+        request._exclusions = Exclusions(hidden, tags, muted)
     return request._exclusions
 
 
@@ -57,4 +64,4 @@ def for_reader(reader, *, choices=None):
         choices = dict(reader.consent_choices.values_list("item", "choice"))
     hidden = frozenset(item for item, choice in choices.items() if choice == "hide")
     tags = tuple(excluded.tag for excluded in reader.excluded_tags.select_related("tag"))
-    return Exclusions(hidden, tags)
+    return Exclusions(hidden, tags, relations.muted_ids(reader))

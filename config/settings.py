@@ -150,6 +150,8 @@ if _replica_url:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.Reader"
+# Django's model backend, reading the session's reader with the header's unread inbox count.
+AUTHENTICATION_BACKENDS = ["accounts.backends.ReaderBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "archive:work_list"
 LOGOUT_REDIRECT_URL = "archive:work_list"

@@ -6,6 +6,7 @@ readers, in one statement); each kind is rendered by conversation/inbox_items/<k
 """
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Func, OuterRef, Subquery
 from django.utils import timezone
 
 from conversation.models import COMMENT_KINDS, InboxItem
@@ -48,6 +49,13 @@ def notify_many(*, readers, kind, work=None, chapter=None, series=None):
 def unread_count(reader):
     """Unread notices of the reader's inbox: one count on the unread index."""
     return InboxItem.objects.filter(reader=reader).unread().count()
+
+
+def unread_count_of_outer_reader():
+    """unread_count() as a subquery of a query of readers, to annotate them with."""
+    unread = InboxItem.objects.filter(reader=OuterRef("pk")).unread().order_by()
+    # COUNT as a plain function, not an aggregate: no GROUP BY, so always one row (0 or more).
+    return Subquery(unread.annotate(n=Func(F("pk"), function="COUNT")).values("n"))
 
 
 def mark_read(*, reader, item_ids=None):

@@ -23,7 +23,7 @@ def signup(request):
     form = SignupForm(request.POST or None)
     if form.is_valid():
         reader = form.save()
-        login(request, reader, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, reader)
         messages.success(request, "Welcome! Choose below what you want to be asked about.")
         return redirect("accounts:preferences")
     return render(request, "accounts/signup.html", {"form": form})

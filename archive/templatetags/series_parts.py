@@ -9,6 +9,9 @@ register = template.Library()
 @register.inclusion_tag("includes/series_nav.html", takes_context=True)
 def series_navigation(context, work):
     """Each series the work is in, with the previous and next parts this reader may list."""
+    # Most works are in no series: asked first, so their pages never read the exclusions.
+    if not work.series_parts.exists():
+        return {"parts": []}
     request = context["request"]
     hiding = exclusions.for_request(request)
     return {"parts": series.neighbours(work, user=request.user, exclusions=hiding)}

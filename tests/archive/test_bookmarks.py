@@ -387,9 +387,9 @@ def test_my_bookmarks_query_count(client_for, reader_ask, django_assert_num_quer
     for n in range(size):
         bookmarks.save_bookmark(reader=reader_ask, work=make_work(), tags=[f"t{n}", "all"])
     client = client_for(reader_ask)
-    # session, reader, consent choices, excluded tags, my tags, count, bookmarks with works
-    # and creators, bookmark tags, work tags, work warnings
-    with django_assert_num_queries(10):
+    # session, reader, consent choices, excluded tags, muted people, my tags, count, bookmarks
+    # with works and creators, bookmark tags, work tags, work warnings
+    with django_assert_num_queries(11):
         client.get(MINE, {"tag": "all", "sort": "title"})
 
 
@@ -446,9 +446,10 @@ def test_signed_in_work_page_query_count(client_for, reader_ask, django_assert_n
     reader_ask.history_enabled = False
     reader_ask.save()
     client = client_for(reader_ask)
-    # session, reader, work, tags, warnings, consent choices, hit count update,
-    # chapter index, first chapter, my kudos/bookmark/marked-for-later, kudos givers
-    with django_assert_num_queries(11):
+    # session, reader (with the inbox count), work, tags, warnings, consent choices, hit count
+    # update, chapter index, first chapter, whether it is in a series, my kudos, bookmark,
+    # mark for later and subscription, kudos givers
+    with django_assert_num_queries(12):
         client.get(work.get_absolute_url())
 
 

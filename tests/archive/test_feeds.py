@@ -187,10 +187,10 @@ def test_private_feed_query_count(client, token, django_assert_num_queries, work
         make_work(tags=[("Naruto", TagKind.FANDOM)])
     excluded = make_work(tags=[("Excluded", TagKind.ADDITIONAL)]).tags.get()
     ExcludedTag.objects.create(reader=token.reader, tag=excluded)
-    # token with reader, standing choices, excluded tags, works, tags, warnings
-    with django_assert_num_queries(6):
+    # token with reader, standing choices, excluded tags, muted people, works, tags, warnings
+    with django_assert_num_queries(7):
         response = client.get(private_latest(token))
     assert len(parse(response).entries) == works
     # the same, and the tag
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(reverse("archive:private_feed_tag", args=[token.key, "naruto"]))

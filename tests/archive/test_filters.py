@@ -307,9 +307,9 @@ def test_filtered_index_query_count(client, corpus, django_assert_num_queries):
 
 def test_reader_filtered_index_query_count(client_for, corpus, excluder, django_assert_num_queries):
     client = client_for(excluder)
-    # session, reader, standing choices, excluded tags, included tag, the count with every
-    # facet, hidden count, works, their tags, their warnings
-    with django_assert_num_queries(10):
+    # session, reader, standing choices, excluded tags, muted people, included tag, the count
+    # with every facet, hidden count, works, their tags, their warnings
+    with django_assert_num_queries(11):
         client.get(INDEX, {"tag": "Naruto"})
 
 
@@ -334,9 +334,9 @@ def test_a_readers_index_counts_shown_and_hidden_works_in_one_query(
     client_for, corpus, excluder, django_assert_num_queries
 ):
     client = client_for(excluder)
-    # session, reader, standing choices, excluded tags, one count of shown and hidden works,
-    # works, their tags, their warnings
-    with django_assert_num_queries(8):
+    # session, reader, standing choices, excluded tags, muted people, one count of shown and
+    # hidden works, works, their tags, their warnings
+    with django_assert_num_queries(9):
         response = client.get(INDEX)
     assert titles(response, corpus) == {"w1", "w5"}
     assert response.context["hidden_count"] == 3  # Explicit, or tagged Angst
@@ -346,9 +346,10 @@ def test_a_readers_search_ranks_and_counts_hidden_matches_in_one_query(
     client_for, corpus, excluder, django_assert_num_queries
 ):
     client = client_for(excluder)
-    # session, reader, standing choices, excluded tags, the ranked matches with what is
-    # hidden, the page's works, their tags, their warnings, snippets' chapters
-    with django_assert_num_queries(9):
+    # session, reader, standing choices, excluded tags, muted people, the ranked matches with
+    # what is hidden, the page's works, their tags, their warnings, snippets' chapters, the
+    # matching series
+    with django_assert_num_queries(11):
         response = client.get(reverse("archive:search"), {"q": "Summary"})
     assert titles(response, corpus) == {"w1", "w5"}
     assert response.context["hidden_count"] == 3

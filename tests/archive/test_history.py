@@ -361,9 +361,9 @@ def test_history_query_count(client_for, reader_ask, django_assert_num_queries, 
         work = make_work(chapters=2)
         reading_history.record_visit(reader=reader_ask, work=work, chapter=chapter(work, 2))
     client = client_for(reader_ask)
-    # session, reader, standing choices, excluded tags, count, readings with their chapters,
-    # works with creators, tags, warnings
-    with django_assert_num_queries(9):
+    # session, reader, standing choices, excluded tags, muted people, count, readings with
+    # their chapters, works with creators, tags, warnings
+    with django_assert_num_queries(10):
         client.get(HISTORY)
 
 

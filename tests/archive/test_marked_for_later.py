@@ -117,7 +117,7 @@ def test_marked_for_later_query_count(client_for, reader_ask, django_assert_num_
     for _ in range(size):
         bookmarks.mark_for_later(reader=reader_ask, work=make_work())
     client = client_for(reader_ask)
-    # session, reader, consent choices, excluded tags, count, marks with works and creators,
-    # tags, warnings
-    with django_assert_num_queries(8):
+    # session, reader, consent choices, excluded tags, muted people, count, marks with works
+    # and creators, tags, warnings
+    with django_assert_num_queries(9):
         client.get(LATER)

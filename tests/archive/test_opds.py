@@ -376,13 +376,13 @@ def test_public_catalog_query_counts(client, django_assert_num_queries, works):
 def test_private_catalog_query_counts(client, token, django_assert_num_queries, works):
     for _ in range(works):
         make_work(rating="explicit", tags=[("Naruto", TagKind.FANDOM)])
-    # token with reader, standing choices, excluded tags
-    with django_assert_num_queries(3):
+    # token with reader, standing choices, excluded tags, muted people
+    with django_assert_num_queries(4):
         client.get(private("root", token))
     # the same, then works, tags, warnings
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(private("latest", token))
     assert response.content.count(opds.ACQUIRE.encode()) == works
-    # token with reader, choices, excluded tags, the fandoms
-    with django_assert_num_queries(4):
+    # token with reader, choices, excluded tags, muted people, the fandoms
+    with django_assert_num_queries(5):
         client.get(private("fandoms", token))

@@ -541,7 +541,7 @@ def test_the_chapter_page_costs_its_creator_no_extra_query(
 ):
     client = client_for(creator)
     # session, reader, work, tags, warnings, chapter index, chapter, reading history
-    # (savepoint, read, write, release), the reader's kudos and bookmark marks: the
-    # creator's controls read only what is already loaded
-    with django_assert_num_queries(12):
+    # (savepoint, read, write, release), whether the work is in a series, the reader's kudos
+    # and bookmark marks: the creator's controls read only what is already loaded
+    with django_assert_num_queries(13):
         client.get(reverse("archive:chapter_detail", args=[posted.pk, 2]))

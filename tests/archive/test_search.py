@@ -83,8 +83,8 @@ def test_odd_queries_never_fail(client, works, query):
 
 def test_search_query_count(client, works, django_assert_num_queries):
     # the count with every facet (archive.facets), works, their tags, their warnings,
-    # snippets' chapters
-    with django_assert_num_queries(5):
+    # snippets' chapters, the matching series
+    with django_assert_num_queries(6):
         client.get(SEARCH, {"q": "cartographer"})
 
 

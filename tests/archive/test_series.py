@@ -173,10 +173,10 @@ def test_series_page_query_count(client, django_assert_num_queries, creator):
 def test_series_page_query_count_for_a_reader(client_for, django_assert_num_queries, creator):
     series = make_series(creator, [make_work(creator=creator) for _ in range(4)])
     client = client_for(make_reader("counted"))
-    # session, reader, series, the reader's standing choices, excluded tags and muted
-    # people, the counts, the parts, tags, warnings, whether the reader subscribed, the
-    # header's unread inbox count
-    with django_assert_num_queries(12):
+    # session, reader (with the header's unread inbox count), series, the reader's standing
+    # choices, excluded tags and muted people, the counts, the parts, tags, warnings, whether
+    # the reader subscribed
+    with django_assert_num_queries(11):
         client.get(series_url(series))
 
 
@@ -213,8 +213,9 @@ def test_a_work_in_two_series_shows_both(client, three, creator):
 def test_work_page_query_count_does_not_grow_with_series(client, django_assert_num_queries, three):
     series, (a, b, c) = three
     make_series(series.creator, [c, b, a], title="Again")
-    # work, tags, warnings, hit count update, chapter index, first chapter, series parts
-    with django_assert_num_queries(7):
+    # work, tags, warnings, hit count update, chapter index, first chapter, whether it is in
+    # a series, its series parts with their neighbours
+    with django_assert_num_queries(8):
         client.get(b.get_absolute_url())
 
 

@@ -118,6 +118,7 @@ def test_reader_index_query_count(client_for, reader_ask, django_assert_num_quer
     client = client_for(reader_ask)
     for _ in range(3):
         make_work()
-    # session, reader, standing choices, excluded tags, count, works, tags, warnings
-    with django_assert_num_queries(8):
+    # session, reader, standing choices, excluded tags, muted people, count, works, tags,
+    # warnings
+    with django_assert_num_queries(9):
         client.get(INDEX)

@@ -364,10 +364,10 @@ def test_a_thread_renders_in_the_same_queries_for_2_or_200_comments(
     reader = make_reader("watcher", choice=StandingChoice.SHOW)
     relations.mute(reader=reader, muted=bob)
     client = client_for(reader)
-    # session, reader, work, its tags, its warnings, standing choices, the chapter, the
-    # comment settings, counting the threads, the page's threads, their comments (with
-    # authors and chapters), the muted, the header's unread count.
-    with django_assert_num_queries(13):
+    # session, reader (with the header's unread count), work, its tags, its warnings, standing
+    # choices, the chapter, the comment settings, counting the threads, the page's threads,
+    # their comments (with authors and chapters), the muted.
+    with django_assert_num_queries(12):
         response = client.get(chapter_url(work))
     assert text(response).count('class="comment ') == size
 

@@ -97,9 +97,9 @@ def test_the_subscriptions_page_lists_and_sets_the_email_choice(
     subscribe(reader=reader_ask, target=work)
     subscribe(reader=reader_ask, target=creator)
     client = client_for(reader_ask)
-    # Session, reader, the subscriptions with their works, creators and series (one join),
-    # the header's unread inbox count.
-    with django_assert_num_queries(4):
+    # Session, reader (with the header's unread inbox count), the subscriptions with their
+    # works, creators and series (one join).
+    with django_assert_num_queries(3):
         page = client.get(reverse("following:subscriptions")).content.decode()
     assert work.title in page and creator.username in page
 
@@ -124,10 +124,10 @@ def test_whats_new_lists_updates_and_marks_them_seen(
         posting.add_chapter(work=work, body="<p>Three.</p>", title="The third")
     client = client_for(reader_ask)
     url = reverse("following:whats_new")
-    # Session, reader, their excluded tags, standing choices and mutes, the update of when
-    # they last looked, the alerts with their works and chapters (one join), and the
-    # header's unread inbox count.
-    with django_assert_num_queries(8):
+    # Session, reader (with the header's unread inbox count), their excluded tags, standing
+    # choices and mutes, the update of when they last looked, the alerts with their works
+    # and chapters (one join).
+    with django_assert_num_queries(7):
         page = client.get(url).content.decode()
     assert "The second" in page and "The third" in page
     assert page.count('class="badge"') == 2
