@@ -26,11 +26,11 @@ from accounts import relations
 from accounts.models import ExcludedTag, FeedToken, SavedFilter
 from archive import bookmarks, kudos, posting, series
 from archive.models import Reading, Series, Tag
+from archive.vocabulary import ConsentItem, StandingChoice, TagKind
 from conversation import comments
 from conversation.models import WorkCommentSettings
 from following.subscriptions import subscribe
 from jobs.models import FailedJob
-from archive.vocabulary import ConsentItem, StandingChoice, TagKind
 from tests.factories import make_reader, make_work
 
 BASE_DIR = Path(__file__).resolve().parent.parent

@@ -187,7 +187,8 @@ FORGED = {
 
 # The one view that takes a POST without a CSRF token: the unsubscribe link in alert emails,
 # which mail clients' one-click unsubscribe (RFC 8058) POSTs as it is. Its signed token is the
-# credential; tests/following/test_subscription_views.py proves a forged or altered one changes nothing.
+# credential; tests/following/test_subscription_views.py proves a forged or altered one
+# changes nothing.
 CSRF_EXEMPT = {"following:unsubscribe"}
 
 
