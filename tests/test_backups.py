@@ -54,7 +54,7 @@ def build_archive():
     """An archive with at least one row of every kind a real one has."""
     creator = make_reader("backup-creator")
     reader = make_reader("backup-reader")
-    make_reader("backup-shower", choice=StandingChoice.SHOW)
+    shower = make_reader("backup-shower", choice=StandingChoice.SHOW)
     reader.consent_choices.create(item=ConsentItem.EXPLICIT, choice=StandingChoice.HIDE)
     staff = make_reader("backup-staff", is_staff=True)
     wranglers = Group.objects.create(name="wranglers")
@@ -122,7 +122,7 @@ def build_archive():
     comment = comments.post_comment(work=gated, body="<p>Held for approval.</p>", author=reader)
     comments.approve_comment(comment=comment, by=creator)
     comments.report_comment(comment=comment, reason="spam", reporter=staff)
-    subscribe(reader=reader, target=gated)
+    subscribe(reader=shower, target=gated)  # the reader excludes one of its tags
     posting.add_chapter(work=gated, body="<p>A fourth chapter.</p>")
     FailedJob.objects.create(task="deliver", task_id=uuid.uuid4().hex, error="Boom", attempts=6)
 
