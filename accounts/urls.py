@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts.views import account, display, exclusions, feeds, preferences
+from accounts.views import account, display, exclusions, feeds, people, preferences
 from config.limits import limit_login
 
 app_name = "accounts"
@@ -14,6 +14,8 @@ urlpatterns = [
     path("preferences/tags/", exclusions.excluded_tags, name="excluded_tags"),
     path("preferences/tags/exclude/", exclusions.exclude_tag, name="exclude_tag"),
     path("preferences/tags/<int:pk>/include/", exclusions.include_tag, name="include_tag"),
+    path("preferences/people/", people.people, name="people"),
+    path("people/<str:username>/", people.relation, name="relation"),
     path("filters/", exclusions.saved_filters, name="saved_filters"),
     path("filters/save/", exclusions.save_filter, name="save_filter"),
     path("filters/<int:pk>/delete/", exclusions.delete_filter, name="delete_filter"),

@@ -44,6 +44,7 @@ NOT_ABOUT_A_WORK = {
     "accounts:delete_filter": "a saved filter",
     "accounts:password_reset_confirm": "a password reset link",
     "following:subscribe_creator": "a creator, subscribed to (a POST, then a redirect)",
+    "accounts:relation": "a person, blocked or muted (a POST, then a redirect)",
     "following:subscribe_series": "a series, subscribed to (a POST, then a redirect)",
     "following:unsubscribe": "an email's unsubscribe link: the subscription's name only",
 }

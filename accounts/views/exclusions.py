@@ -31,7 +31,7 @@ def exclude_tag(request):
     _, created = ExcludedTag.objects.get_or_create(reader=request.user, tag=tag)
     if created:
         messages.success(request, f"Works tagged “{tag.name}” will no longer be shown to you.")
-    return redirect(_safe_next(request, reverse("accounts:excluded_tags")))
+    return redirect(safe_next(request, reverse("accounts:excluded_tags")))
 
 
 @login_required
@@ -75,7 +75,7 @@ def delete_filter(request, pk):
     return redirect("accounts:saved_filters")
 
 
-def _safe_next(request, fallback):
+def safe_next(request, fallback):
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, {request.get_host()}) and target.startswith("/"):
         return target

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from accounts import relations
 from archive import exclusions
 from archive.models import Series, Work
 
@@ -22,6 +23,8 @@ def creator_detail(request, username):
     condition = hiding.condition()
     context = {
         "person": person,
+        "muting": person.pk in hiding.creators,
+        "blocking": person.pk in relations.blocked_ids(request.user),
         "page": page,
         "hidden_count": works.filter(condition).count() if condition is not None else 0,
         "series_list": list(
