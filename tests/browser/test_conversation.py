@@ -83,3 +83,17 @@ def test_two_readers_converse_and_the_creator_answers_from_the_inbox(
 
     page.goto(reverse("conversation:inbox"))
     expect(page.locator(".inbox-item").first).to_contain_text("lamplighter replied")
+
+    # Wren mutes the creator from their page: the work leaves wren's lists, and comes back.
+    page.goto(reverse("archive:work_list"))
+    expect(page.get_by_role("link", name="The Long Watch")).to_be_visible()
+    page.goto(reverse("archive:creator_detail", args=[author.username]))
+    page.get_by_role("button", name="Mute lamplighter").click()
+    expect(page.get_by_role("status").first).to_contain_text("You mute lamplighter")
+    page.goto(reverse("archive:work_list"))
+    expect(page.get_by_role("link", name="The Long Watch")).to_have_count(0)
+    expect(page.locator(".result-count")).to_contain_text("1 hidden by your preferences")
+    page.goto(reverse("accounts:people"))
+    page.get_by_role("button", name="Unmute lamplighter").click()
+    page.goto(reverse("archive:work_list"))
+    expect(page.get_by_role("link", name="The Long Watch")).to_be_visible()
