@@ -7,7 +7,7 @@ DEV_ENV := DEBUG=$${DEBUG:-true}
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve worker migrate test lint format fixtures load faults replica replica-stop clean
+.PHONY: install run serve worker migrate test lint format fixtures load faults load-replica replica replica-stop clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -83,6 +83,11 @@ load: install .secret_key
 
 faults: install .secret_key
 	$(LOAD_ENV) $(BIN)/python bench/load.py --faults $(LOAD_ARGS)
+
+# The same load on the primary alone, then with GET reads routed to the streaming replica
+# (made and started by scripts/replica.sh), side by side, with the replica's replay lag.
+load-replica: install .secret_key
+	$(LOAD_ENV) $(BIN)/python bench/load.py --replica compare $(LOAD_ARGS)
 
 # A streaming read replica of the machine's PostgreSQL on port 5433 (README, "Growing past one
 # machine"): made with pg_basebackup on first use, started, and checked to stream. Serve with

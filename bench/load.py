@@ -4,6 +4,8 @@ every write the server confirmed must be in the database, and every counter must
 
     make load      # 64 readers for 60 s against a 10,000-work corpus in archive_load
     make faults    # the same, with PostgreSQL stopped for a few seconds in the middle
+    make load-replica  # the same load twice: the primary alone, then reads routed to a
+                       # streaming replica (scripts/replica.sh), with the replica's lag
 
 The phases that use Django (prepare, check) run in child processes of their own: locust
 patches the standard library for gevent when it is imported, and the ORM stays out of that.
@@ -61,6 +63,13 @@ def main():
         help="stop: stop and start the machine's PostgreSQL; refuse: cut and refuse connections "
         "to the load database only (safe where others share the server)",
     )
+    parser.add_argument(
+        "--replica",
+        choices=["off", "on", "compare"],
+        default="off",
+        help="on: serve with reads routed to the streaming replica on REPLICA_PORT (made and "
+        "started by scripts/replica.sh); compare: run the load on the primary alone, then so",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--phase", choices=["prepare", "check"], help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
@@ -70,8 +79,10 @@ def main():
         prepare(args)
     elif args.phase == "check":
         check(args)
+    elif args.replica == "compare":
+        sys.exit(compare_replica(args))
     else:
-        sys.exit(orchestrate(args))
+        sys.exit(orchestrate(args)[0])
 
 
 # Orchestration: prepare, serve, load, stop, check, report.
@@ -86,6 +97,8 @@ def orchestrate(args):
     args.workdir = workdir
     print(f"Preparing {args.database_url} (logs and results in {workdir})", flush=True)
     _child_phase(args, "prepare")
+    if args.replica == "on":
+        subprocess.run([str(BASE_DIR / "scripts" / "replica.sh"), "start"], check=True)
     plan = json.loads((workdir / "plan.json").read_text())
     server = _start_server(args, workdir / "server.log")
     try:
@@ -106,7 +119,49 @@ def orchestrate(args):
     mismatches = json.loads((workdir / "mismatches.json").read_text())
     if mismatches:
         print(f"\nBookmarks not as the form sent them:\n{json.dumps(mismatches[:5], indent=1)}")
-    return 0 if verdict(args, report) else 1
+    return (0 if verdict(args, report) else 1), report
+
+
+def compare_replica(args):
+    """The same load on the primary alone, then with reads routed to the replica, and both
+    side by side: requests per second and p95 of each kind of request."""
+    results = {}
+    for mode in ("off", "on"):
+        args.replica = mode
+        print(f"\n## Replica {mode}\n", flush=True)
+        code, report = orchestrate(args)
+        if code:
+            return code
+        results[mode] = {
+            row["name"]: row
+            for row in summarise(report["records"], report["started"], args.duration)
+        }
+        results[mode]["lag"] = report.get("replica_lag")
+    print("\n## Primary alone beside primary + replica\n")
+    print("| requests | per second, primary | per second, + replica | p95 ms | p95 ms, + replica |")
+    print("|---|--:|--:|--:|--:|")
+    for name, alone in results["off"].items():
+        routed = results["on"].get(name)
+        if name == "lag" or routed is None:
+            continue
+        print(
+            f"| {name} | {alone['per_second']:.1f} | {routed['per_second']:.1f} "
+            f"| {alone['p95']:.0f} | {routed['p95']:.0f} |"
+        )
+    lag = results["on"]["lag"]
+    if lag:
+        print(f"\nReplica replay lag during the load: {_lag_line(lag)}.")
+    return 0
+
+
+def _lag_line(lag):
+    if not lag:
+        return "not sampled"
+    ordered = [seconds * 1000 for seconds in sorted(lag)]
+    p50, p95 = _percentile(ordered, 0.5), _percentile(ordered, 0.95)
+    return (
+        f"p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {ordered[-1]:.0f} ms over {len(ordered)} samples"
+    )
 
 
 def _child_phase(args, phase):
@@ -135,11 +190,37 @@ def _start_server(args, log_path):
     # Every client shares one address on loopback, which the rate limits would rightly
     # take for one abuser: they are switched off for the load test only.
     env = {**_django_env(args), "WEB_CONCURRENCY": str(args.workers), "RATELIMIT_ENABLE": "false"}
+    if args.replica == "on":
+        env["REPLICA_DATABASE_URL"] = _replica_url(args)
     command = ["make", "--no-print-directory", "serve", "HOST=127.0.0.1", f"PORT={args.port}"]
     log = log_path.open("w")
     return subprocess.Popen(
         command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
+
+
+def _replica_url(args):
+    server, name = args.database_url.rsplit("/", 1)
+    host = server.rsplit(":", 1)[0]
+    return f"{host}:{os.environ.get('REPLICA_PORT', '5433')}/{name}"
+
+
+def _replica_lag(args):
+    """Seconds the replica's replay is behind the primary, as the primary sees it (0 when
+    it has replayed everything sent)."""
+    server = args.database_url.rsplit("/", 1)[0]
+    command = [
+        "psql",
+        f"{server}/postgres",
+        "-qAtc",
+        "SELECT COALESCE(EXTRACT(EPOCH FROM replay_lag), 0) FROM pg_stat_replication "
+        "WHERE application_name = 'archive_replica'",
+    ]
+    answer = subprocess.run(command, capture_output=True, text=True, timeout=10, check=False)
+    try:
+        return float(answer.stdout.strip().splitlines()[0])
+    except (ValueError, IndexError):
+        return None
 
 
 def _wait_until_healthy(port, *, timeout, server):
@@ -466,7 +547,12 @@ def run_load(args, plan, *, server_group):
     outage = {}
     if args.faults:
         outage_greenlet = gevent.spawn_later(args.duration / 3, _outage, args, outage)
+    lag = []
+    if args.replica == "on":
+        lagging = gevent.spawn(_sample_lag, args, lag)
     gevent.sleep(args.duration)
+    if args.replica == "on":
+        lagging.kill()
     metering.kill()
     meter.sample()
     runner.quit()
@@ -479,9 +565,20 @@ def run_load(args, plan, *, server_group):
         "records": records,
         "ledger": ledger,
         "outage": outage,
+        "replica_lag": lag,
         "load_average": busy,
         "cpu_seconds": meter.used(),
     }
+
+
+def _sample_lag(args, samples):
+    import gevent
+
+    while True:
+        seconds = _replica_lag(args)
+        if seconds is not None:
+            samples.append(seconds)
+        gevent.sleep(1)
 
 
 class CpuMeter:
@@ -787,6 +884,7 @@ def markdown_report(args, report):
         f"{facts['bookmarks']:,} bookmarks.",
         f"Server: `make serve`, gunicorn with {args.workers} sync workers, DEBUG off, "
         f"{'Redis cache and sessions' if args.redis_url else 'database sessions, no Redis'}, "
+        f"{'GET reads routed to the streaming replica' if args.replica == 'on' else 'no replica'}, "
         "rate limits off; load generator (locust, FastHttpUser) on the same machine.",
         f"Load: {args.clients} signed-in readers, no think time, {seconds:.0f} s measured "
         f"after all logged in; client timeout {args.timeout:.0f} s; the machine's load "
@@ -803,6 +901,8 @@ def markdown_report(args, report):
             f"| {_failures(row['failures'])} |"
         )
     lines += _cpu_lines(rows[0], seconds, report["cpu_seconds"])
+    if args.replica == "on":
+        lines += ["", f"Replica replay lag during the load: {_lag_line(report['replica_lag'])}."]
     if args.faults:
         lines += _fault_lines(args, report)
     lines += ["", "| write check | count |", "|---|---|"]
