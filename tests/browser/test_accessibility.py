@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from accounts import relations
 from archive import bookmarks, kudos, reading_history
 from archive.models import Tag
 from archive.vocabulary import TagKind
@@ -61,7 +62,9 @@ def archive(transactional_db):
         reader=reader, work=quiet, notes="Read it on a rainy day.", tags=["comfort"]
     )
     reading_history.record_visit(reader=reader, work=quiet, chapter=quiet.chapters.first())
-    kudos.give_kudos(work=quiet, reader=make_reader("giver"))
+    giver = make_reader("giver")
+    kudos.give_kudos(work=quiet, reader=giver)
+    relations.block(blocker=reader, blocked=giver)
     return {"reader": reader, "quiet": quiet, "gated": gated}
 
 
@@ -80,6 +83,12 @@ def reader_pages(archive):
         ("history", reverse("archive:history"), "article.blurb"),
         ("search results", reverse("archive:search") + "?q=harbour", "article.blurb"),
         ("tag page", Tag.objects.get(name="Fluff").get_absolute_url(), "article.blurb"),
+        (
+            "a person's page, blocked",
+            reverse("archive:creator_detail", args=["giver"]),
+            ".person-actions",
+        ),
+        ("people I block and mute", reverse("accounts:people"), ".people-list"),
     ]
 
 
