@@ -24,7 +24,7 @@ import time
 import urllib.request
 from collections import Counter, defaultdict
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/archive_load"
@@ -125,32 +125,26 @@ def orchestrate(args):
 def compare_replica(args):
     """The same load on the primary alone, then with reads routed to the replica, and both
     side by side: requests per second and p95 of each kind of request."""
-    results = {}
+    results, lag = {}, []
     for mode in ("off", "on"):
         args.replica = mode
         print(f"\n## Replica {mode}\n", flush=True)
         code, report = orchestrate(args)
         if code:
             return code
-        results[mode] = {
-            row["name"]: row
-            for row in summarise(report["records"], report["started"], args.duration)
-        }
-        results[mode]["lag"] = report.get("replica_lag")
+        rows = summarise(report["records"], report["started"], args.duration)
+        results[mode] = {row["name"]: row for row in rows}
+        lag = report["replica_lag"]
     print("\n## Primary alone beside primary + replica\n")
     print("| requests | per second, primary | per second, + replica | p95 ms | p95 ms, + replica |")
     print("|---|--:|--:|--:|--:|")
     for name, alone in results["off"].items():
-        routed = results["on"].get(name)
-        if name == "lag" or routed is None:
-            continue
-        print(
-            f"| {name} | {alone['per_second']:.1f} | {routed['per_second']:.1f} "
-            f"| {alone['p95']:.0f} | {routed['p95']:.0f} |"
-        )
-    lag = results["on"]["lag"]
-    if lag:
-        print(f"\nReplica replay lag during the load: {_lag_line(lag)}.")
+        if routed := results["on"].get(name):
+            print(
+                f"| {name} | {alone['per_second']:.1f} | {routed['per_second']:.1f} "
+                f"| {alone['p95']:.0f} | {routed['p95']:.0f} |"
+            )
+    print(f"\nReplica replay lag during the load: {_lag_line(lag)}.")
     return 0
 
 
@@ -200,9 +194,11 @@ def _start_server(args, log_path):
 
 
 def _replica_url(args):
-    server, name = args.database_url.rsplit("/", 1)
-    host = server.rsplit(":", 1)[0]
-    return f"{host}:{os.environ.get('REPLICA_PORT', '5433')}/{name}"
+    """The load database's URL on the replica: the same host, user and name, its port."""
+    primary = urlsplit(args.database_url)
+    netloc = primary.netloc.rsplit("@", 1)[0] + "@" if "@" in primary.netloc else ""
+    netloc += f"{primary.hostname}:{os.environ.get('REPLICA_PORT', '5433')}"
+    return urlunsplit(primary._replace(netloc=netloc))
 
 
 def _replica_lag(args):

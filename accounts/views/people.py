@@ -35,8 +35,8 @@ class RelationForm(forms.Form):
 def people(request):
     """The readers this reader blocks and mutes, each with undo."""
     context = {
-        "blocks": request.user.blocks.select_related("blocked"),
-        "mutes": request.user.mutes.select_related("muted"),
+        "blocked": [block.blocked for block in request.user.blocks.select_related("blocked")],
+        "muted": [mute.muted for mute in request.user.mutes.select_related("muted")],
     }
     return render(request, "accounts/people.html", context)
 
