@@ -153,3 +153,16 @@ def test_unmuting_brings_the_works_back(client_for, listener, loud, muted_world)
     client = client_for(listener)
     client.post(relation_url(loud), {"action": "unmute"})
     assert "Loud Work" in client.get(reverse("archive:work_list")).content.decode()
+
+
+def test_a_persons_page_for_a_reader_query_count(
+    client_for, listener, loud, muted_world, django_assert_num_queries
+):
+    make_work(creator=loud, title="Second Loud Work")
+    client = client_for(listener)
+    # the person, session, reader (with the inbox count), excluded tags, muted people,
+    # standing choices, the works' count, blocked people, the hidden count, the series, the
+    # subscription; every work is muted, so no page of works is read
+    with django_assert_num_queries(11):
+        response = client.get(page_of(loud))
+    assert response.context["hidden_count"] == 2
