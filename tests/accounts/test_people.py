@@ -166,3 +166,11 @@ def test_a_persons_page_for_a_reader_query_count(
     with django_assert_num_queries(11):
         response = client.get(page_of(loud))
     assert response.context["hidden_count"] == 2
+
+
+def test_a_muted_creators_series_leave_search(client_for, listener, muted_world):
+    page = client_for(listener).get(reverse("archive:search"), {"q": "Loud"}).content.decode()
+    assert "Loud Series" not in page and "Loud Work" not in page
+    relations.unmute(reader=listener, muted=muted_world["theirs"].creator)
+    page = client_for(listener).get(reverse("archive:search"), {"q": "Loud"}).content.decode()
+    assert "Loud Series" in page and "Loud Work" in page
