@@ -3,16 +3,21 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from archive import listing_cache
 from conversation import inbox
 
 
 class ReaderBackend(ModelBackend):
     def get_user(self, user_id):
-        """The reader of the session with their unread inbox count (`inbox_unread_count`), in
-        the one query that reads them anyway, so the header costs a signed-in page nothing."""
+        """The reader of the session with their unread inbox count (`inbox_unread_count`) and
+        whether they have drafts (`has_drafts`, which decides whose cached listing counts
+        they share), in the one query that reads them anyway, so neither costs a query."""
         reader = (
             get_user_model()
-            ._default_manager.annotate(inbox_unread_count=inbox.unread_count_of_outer_reader())
+            ._default_manager.annotate(
+                inbox_unread_count=inbox.unread_count_of_outer_reader(),
+                has_drafts=listing_cache.drafts_of_outer_reader(),
+            )
             .filter(pk=user_id)
             .first()
         )

@@ -10,6 +10,7 @@ import os
 import platform
 import statistics
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -21,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ConsentChoice, ExcludedTag, Reader
 from archive.corpus import READER_PREFIX, SEARCH_WORD
-from archive.models import Bookmark, Chapter, Kudos, Tag, TaggedWork, Work
+from archive.models import Bookmark, Chapter, Kudos, ListingGeneration, Tag, TaggedWork, Work
 from archive.vocabulary import ArchiveWarning, Rating, StandingChoice, TagKind
 
 BENCH_READER = f"{READER_PREFIX}bench"
@@ -52,29 +53,81 @@ def measure(client, url, *, requests, warmup=0, page=""):
 
     Queries are counted on a request of their own, so recording them never slows a timed one.
     """
+    return measure_in_turn([client], url, requests=requests, warmup=warmup, page=page)[0]
+
+
+def measure_in_turn(clients, url, *, requests, warmup=0, page="", before=None):
+    """measure() for several clients (a guest and a reader) taking turns request by request,
+    so that whatever slows the machine for a while slows each of them alike and the ratio of
+    their times holds, even when the times themselves wander from run to run.
+
+    `before` runs, untimed, before every request (see renew_listing_generation)."""
+    before = before or (lambda: None)
     for _ in range(warmup):
-        client.get(url)
-    with CaptureQueriesContext(connection) as captured:
-        statuses = {client.get(url).status_code}
-    # Read now: the log is read lazily, and the next request empties it.
-    queries = captured.captured_queries
-    slowest = max(queries, key=lambda query: float(query["time"]), default={"time": 0, "sql": ""})
-    timings = []
+        for client in clients:
+            client.get(url)
+    timed = []
+    for client in clients:
+        before()
+        timed.append(_Timed(client, url))
     for _ in range(requests):
+        for one in timed:
+            before()
+            one.time_a_request()
+    return [one.measurement(page or url) for one in timed]
+
+
+def renew_listing_generation():
+    """As if the works changed: every listing counts again (archive.listing_cache)."""
+    ListingGeneration.objects.update(token=uuid.uuid4().hex)
+
+
+class _Timed:
+    def __init__(self, client, url):
+        self.client, self.url = client, url
+        with CaptureQueriesContext(connection) as captured:
+            self.statuses = {client.get(url).status_code}
+        # Read now: the log is read lazily, and the next request empties it.
+        self.queries = captured.captured_queries
+        self.timings = []
+
+    def time_a_request(self):
         started = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-        statuses.add(response.status_code)
-    return Measurement(
-        page=page or url,
-        url=url,
-        status=max(statuses),
-        queries=len(queries),
-        slowest_query_ms=float(slowest["time"]) * 1000,
-        slowest_query=slowest["sql"],
-        p50_ms=statistics.median(timings),
-        p95_ms=percentile(timings, 0.95),
-    )
+        response = self.client.get(self.url)
+        self.timings.append((time.perf_counter() - started) * 1000)
+        self.statuses.add(response.status_code)
+
+    def measurement(self, page):
+        slowest = max(
+            self.queries, key=lambda query: float(query["time"]), default={"time": 0, "sql": ""}
+        )
+        return Measurement(
+            page=page,
+            url=self.url,
+            status=max(self.statuses),
+            queries=len(self.queries),
+            slowest_query_ms=float(slowest["time"]) * 1000,
+            slowest_query=slowest["sql"],
+            p50_ms=statistics.median(self.timings),
+            p95_ms=percentile(self.timings, 0.95),
+        )
+
+
+def ratios(guest, reader):
+    """Rows of the reader's p50 and p95 as multiples of the guest's, page by page."""
+    return [
+        [
+            g.page,
+            f"{g.p95_ms:.1f}",
+            f"{r.p95_ms:.1f}",
+            f"{r.p50_ms / g.p50_ms:.2f}×",
+            f"{r.p95_ms / g.p95_ms:.2f}×",
+        ]
+        for g, r in zip(guest, reader, strict=True)
+    ]
+
+
+RATIO_COLUMNS = ["page", "guest p95 ms", "reader p95 ms", "reader/guest p50", "reader/guest p95"]
 
 
 class NoCorpus(LookupError):
@@ -232,8 +285,23 @@ def rows(measurements):
 
 
 def text_table(measurements):
-    table = [COLUMNS, *rows(measurements)]
-    widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
+    return _text([COLUMNS, *rows(measurements)])
+
+
+def markdown_table(measurements):
+    return _markdown([COLUMNS, *rows(measurements)])
+
+
+def ratio_text_table(guest, reader):
+    return _text([RATIO_COLUMNS, *ratios(guest, reader)])
+
+
+def ratio_markdown_table(guest, reader):
+    return _markdown([RATIO_COLUMNS, *ratios(guest, reader)])
+
+
+def _text(table):
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     lines = []
     for row in table:
         cells = [row[0].ljust(widths[0])] + [
@@ -243,9 +311,10 @@ def text_table(measurements):
     return "\n".join(lines)
 
 
-def markdown_table(measurements):
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|---" + "|--:" * (len(COLUMNS) - 1) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows(measurements)]
+def _markdown(table):
+    header, *body = table
+    lines = ["| " + " | ".join(header) + " |", "|---" + "|--:" * (len(header) - 1) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in body]
     return "\n".join(lines)
 
 

@@ -20,6 +20,15 @@ class Exclusions:
     def __bool__(self):
         return bool(self.items or self.tags or self.creators)
 
+    def key(self):
+        """What the exclusions hide, as part of a cache key: the same for readers who hide
+        the same works."""
+        return (
+            tuple(sorted(self.items)),
+            tuple(families_of(self.tags)),
+            tuple(sorted(self.creators)),
+        )
+
     def condition(self):
         """What hides a work: a rating or warning hidden, a tag excluded, or a muted creator
         (None: nothing). One condition, so that one count can split the works shown from

@@ -10,7 +10,7 @@ including a facet's tag returns; warnings from Work.warning_set.
 from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connections
 
 from archive.models import Tag
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
@@ -46,7 +46,8 @@ def count(works, *, omit_families=(), more=None):
     except EmptyResultSet:
         return Facets()
     omit = list(omit_families)
-    members = _MEMBERS[connection.vendor]
+    database = connections[works.db]
+    members = _MEMBERS[database.vendor]
     not_omitted = f"WHERE member NOT IN ({', '.join(['%s'] * len(omit))})" if omit else ""
     sql = f"""
         WITH hits (id, rating, category, families, warning_set) AS MATERIALIZED ({hits}),
@@ -73,7 +74,7 @@ def count(works, *, omit_families=(), more=None):
         WHERE position <= CASE WHEN kind = %s THEN %s ELSE %s END
     """
     limits = [more or "", FACET_MORE_LIMIT + 1, FACET_LIMIT + 1]
-    with connection.cursor() as cursor:
+    with database.cursor() as cursor:
         cursor.execute(sql, [*params, *omit, *limits])
         return _facets(cursor.fetchall(), more)
 

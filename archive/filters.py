@@ -11,7 +11,7 @@ from django import forms
 from django.db.models import Count, Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 
-from archive import facets, search
+from archive import facets, listing_cache, search
 from archive.models import Tag, families_of
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
 
@@ -135,9 +135,14 @@ class WorkFilterForm(forms.Form):
 
 
 class WorkFilter:
-    """Applies a filter form's valid data to a base set of works for one request."""
+    """Applies a filter form's valid data to a base set of works for one request.
 
-    def __init__(self, data, *, base, exclusions, relevance=False):
+    `listing` names the base for the counts cache (see archive.listing_cache), with the
+    reader's visibility: the same name, data and exclusions must mean the same works. Without
+    it the counts are counted on every request.
+    """
+
+    def __init__(self, data, *, base, exclusions, relevance=False, listing=None):
         self.form = WorkFilterForm(data, relevance=relevance)
         self.relevance = relevance
         self.unknown_include = False
@@ -150,6 +155,11 @@ class WorkFilter:
         found = _tags_named([*include, *exclude])
         self.include_tags = self._chosen(include, found, purpose="include")
         self.exclude_tags = self._chosen(exclude, found, purpose="exclude")
+        self.remembered = listing_cache.not_remembered
+        if listing is not None:
+            self.remembered = listing_cache.Remembered(
+                listing, relevance, sorted(self.data.items()), exclusions.key(), using=base.db
+            )
 
     def _chosen(self, names, found, *, purpose):
         """The tags these names chose; a name no tag has is reported (and, to include,
@@ -234,7 +244,11 @@ class WorkFilter:
         if self.ranked:
             unsearched = self.filtered(search_text=False)
             return search.by_relevance(
-                unsearched, self.data["q"], hiding=self.hiding, expected=expected
+                unsearched,
+                self.data["q"],
+                hiding=self.hiding,
+                expected=expected,
+                remembered=self.remembered,
             )
         sort = SORTS.get(self.data.get("sort"), SORTS["updated"])[1]
         return self.works().order_by(*sort).with_blurb()
@@ -244,6 +258,9 @@ class WorkFilter:
         exclusions keep out of it, counted together in one query."""
         if isinstance(listed, search.RankedMatches):
             return listed.count(), listed.hidden_count()
+        return self.remembered("counts", self._counts)
+
+    def _counts(self):
         if self.hiding is None:
             return self.works().count(), 0
         counted = self.filtered().aggregate(
@@ -253,13 +270,19 @@ class WorkFilter:
 
     def hidden_count(self):
         """How many works the reader's exclusions keep out (when the facets counted the rest)."""
-        return 0 if self.hiding is None else self.filtered().filter(self.hiding).count()
+        if self.hiding is None:
+            return 0
+        return self.remembered("hidden", lambda: self.filtered().filter(self.hiding).count())
 
-    def facets(self, works, *, omit=()):
-        """Counts over the whole result for ratings, warnings, categories and each tag kind;
-        the chosen tags (and `omit`, the tags a page is about) are not offered again."""
+    def facets(self, *, omit=()):
+        """Counts over the works() for ratings, warnings, categories and each tag kind; the
+        chosen tags (and `omit`, the tags a page is about) are not offered again."""
         chosen = families_of([*self.include_tags, *self.exclude_tags, *omit])
-        return facets.count(works, omit_families=chosen, more=self.data.get("more"))
+        more = self.data.get("more")
+        return self.remembered(
+            ("facets", tuple(chosen)),
+            lambda: facets.count(self.works(), omit_families=chosen, more=more),
+        )
 
     def tag_sections(self, counted):
         """One section per tag kind: its facet (when counted) and its include/exclude boxes."""

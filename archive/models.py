@@ -88,7 +88,9 @@ class WorkQuerySet(models.QuerySet):
         A work hidden by staff is left out for its creator too: they find it only in
         "My works", where they are told why.
         """
-        if not user.is_authenticated:
+        # A reader read with `has_drafts` (accounts.backends) and none to list sees just the
+        # posted works, whose partial indexes the listings then use as a guest's do.
+        if not user.is_authenticated or getattr(user, "has_drafts", None) is False:
             return self.posted()
         return self.filter(Q(is_posted=True) | Q(creator=user), hidden_by_staff=False)
 
@@ -596,3 +598,25 @@ class SeriesPart(models.Model):
 
     def __str__(self):
         return f"Part {self.position} of series {self.series_id}: work {self.work_id}"
+
+
+class ListingGeneration(models.Model):
+    """One row whose token names the current state of everything a listing counts.
+
+    Database triggers (migration 0012) give it a new random token in the same transaction as
+    any change that can alter a listing's counts or facets: a work added, deleted or changed
+    in a column that lists filter, count or search on (not its hits, kudos, bookmark or
+    comment counters), a tag or chapter changed, a search document or a username rewritten.
+    Counts are cached under the token (archive.listing_cache), so a cached count always
+    belongs to the data it was counted from, whatever code or SQL made the change. A random
+    token rather than a counter: a rolled-back change can never hand its number on to
+    different data.
+    """
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="listing_generation_one_row")]
+
+    def __str__(self):
+        return self.token

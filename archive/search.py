@@ -9,11 +9,12 @@ import html
 import re
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape, strip_tags
 
+from archive import listing_cache
 from archive.models import Chapter, SearchDocument, Tag, TaggedWork, Work
 
 CONFIG = "english"
@@ -72,25 +73,35 @@ def _tagged_with_a_name_containing(term):
     return TaggedWork.objects.filter(names).values("content_object")
 
 
-def by_relevance(works, query, *, hiding=None, expected=slice(0, 20)):
+def by_relevance(works, query, *, hiding=None, expected=slice(0, 20), remembered=None):
     """The works matching `query` among `works`, best first, as a paginator's object list.
 
     `hiding` (a condition) leaves works out and counts them; `expected` is the slice the
     listing will show, so that one statement can rank, count and return it (RankedMatches).
+    `remembered` (archive.listing_cache) keeps the counts, so that a search counted since
+    the works last changed only ranks the page it shows.
     On PostgreSQL matches are ranked on title, creator, tags and summary, so ranking never
     reads chapter text; works found only in their text follow, most kudos first. SQLite does
     not rank: newest first.
     """
-    return RankedMatches(works, query, hiding=hiding, expected=expected)
+    return RankedMatches(
+        works,
+        query,
+        hiding=hiding,
+        expected=expected,
+        remembered=remembered or listing_cache.not_remembered,
+    )
 
 
 class RankedMatches:
-    """Matches in rank order, a page at a time: each statement ranks every match, counts
-    the shown and the hidden ones, and returns only the ids of the page asked for."""
+    """Matches in rank order, a page at a time: each statement ranks every match and returns
+    only the ids of the page asked for; until the shown and hidden matches are counted, the
+    same statement counts them."""
 
-    def __init__(self, works, query, *, hiding=None, expected=slice(0, 20)):
+    def __init__(self, works, query, *, hiding, expected, remembered):
         self.source = _Matches(works, query, hiding)
         self.expected = expected
+        self.remembered = remembered
         self._pages = {}
         self._totals = None
 
@@ -101,17 +112,20 @@ class RankedMatches:
         for (fetched_start, fetched_stop), ids in self._pages.items():
             if fetched_start <= start and stop <= fetched_stop:
                 return ids[start - fetched_start : stop - fetched_start]
-        ids, totals = self.source.page(start, stop)
+        ids, totals = self.source.page(start, stop, totals=self._totals)
         self._pages[start, stop] = ids
         self._totals = self._totals or totals
         return ids
 
     def _counted(self):
         if self._totals is None:
-            self._ids(self.expected)
-        if self._totals is None:  # that page was empty: count without it
-            self._totals = self.source.totals()
+            self._totals = self.remembered("search", self._count)
         return self._totals
+
+    def _count(self):
+        self._ids(self.expected)
+        # An empty page counts nothing: count without it.
+        return self._totals or self.source.totals()
 
     def count(self):
         return self._counted()[0]
@@ -135,9 +149,11 @@ class _Matches:
     def __init__(self, works, query, hiding):
         self.works = works
         self.query = query
-        flagged = works.annotate(is_hidden=_flag(hiding))
+        self.hiding = hiding
         try:
-            self.sql, self.params, self.order = self._source(flagged)
+            self.sql, self.params, self.order = self._source(
+                works.annotate(is_hidden=_flag(hiding))
+            )
         except EmptyResultSet:
             self.sql = None
 
@@ -156,10 +172,13 @@ class _Matches:
         """
         return source, [CONFIG, self.query, *params], "rank DESC, kudos_count DESC, id DESC"
 
-    def page(self, start, stop):
-        """The shown ids from `start` to `stop`, and (shown, hidden) when any came back."""
+    def page(self, start, stop, *, totals=None):
+        """The shown ids from `start` to `stop`, and (shown, hidden): counted by the same
+        statement unless `totals` already says (then None when no ids came back)."""
         if self.sql is None:
             return [], (0, 0)
+        if totals is not None:
+            return self._page_of_counted(start, stop, totals), totals
         sql = f"""
             SELECT id, shown, hidden FROM (
                 SELECT *,
@@ -174,6 +193,42 @@ class _Matches:
         rows = self._fetch(sql, [*self.params, stop - start, start])
         return [row[0] for row in rows], (rows[0][1], rows[0][2]) if rows else None
 
+    def _page_of_counted(self, start, stop, totals):
+        if self.hiding is None or not _postgres():
+            sql = f"""
+                SELECT id FROM ({self.sql}) matches
+                WHERE NOT is_hidden
+                ORDER BY {self.order}
+                LIMIT %s OFFSET %s
+            """
+            return [row[0] for row in self._fetch(sql, [*self.params, stop - start, start])]
+        # Rank the best matches without asking whether each is hidden, then ask it of those
+        # alone, best first, until the page is full: a reader who hides much then ranks as
+        # cheaply as a guest. The candidates are the page's share of all matches, twice over;
+        # when the hidden ones crowd the top more than that, every match is a candidate.
+        shown, hidden = totals
+        wanted = max(0, min(stop, shown) - start)
+        candidates = 2 * stop * (shown + hidden) // max(shown, 1) + stop
+        ids = self._ranked_then_shown(start, stop, candidates)
+        if len(ids) < wanted:
+            ids = self._ranked_then_shown(start, stop, None)
+        return ids
+
+    def _ranked_then_shown(self, start, stop, candidates):
+        ranked, params = self._source(self.works.annotate(is_hidden=_flag(None)))[:2]
+        flags = self.works.model.objects.annotate(is_hidden=_flag(self.hiding))
+        flags_sql, flags_params = flags.values("id", "is_hidden").query.sql_with_params()
+        sql = f"""
+            SELECT id FROM (
+                SELECT * FROM ({ranked}) matches ORDER BY {self.order} LIMIT %s
+            ) best
+            WHERE NOT (SELECT flags.is_hidden FROM ({flags_sql}) flags WHERE flags.id = best.id)
+            ORDER BY {self.order}
+            LIMIT %s OFFSET %s
+        """
+        rows = self._fetch(sql, [*params, candidates, *flags_params, stop - start, start])
+        return [row[0] for row in rows]
+
     def totals(self):
         if self.sql is None:
             return 0, 0
@@ -184,7 +239,7 @@ class _Matches:
         return tuple(self._fetch(sql, self.params)[0])
 
     def _fetch(self, sql, params):
-        with connection.cursor() as cursor:
+        with connections[self.works.db].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 

@@ -7,7 +7,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from archive import consent, exclusions, search
+from archive import consent, exclusions, listing_cache, search
 from archive.filters import WorkFilter
 from archive.models import Tag, Work
 from archive.vocabulary import TagKind
@@ -16,7 +16,9 @@ AUTOCOMPLETE_LIMIT = 10
 
 
 def work_list(request):
-    return _listing(request, base=Work.objects.all(), template="archive/work_list.html")
+    return _listing(
+        request, base=Work.objects.all(), template="archive/work_list.html", listing="index"
+    )
 
 
 def tag_detail(request, slug):
@@ -24,7 +26,12 @@ def tag_detail(request, slug):
     context = {"tag": tag, "synonyms": list(tag.synonyms.order_by("name"))}
     works = Work.objects.tagged(tag)
     return _listing(
-        request, base=works, template="archive/tag_detail.html", context=context, about=tag
+        request,
+        base=works,
+        template="archive/tag_detail.html",
+        context=context,
+        about=tag,
+        listing=f"tag-{tag.pk}",
     )
 
 
@@ -40,6 +47,7 @@ def search_works(request):
         template="archive/search.html",
         context=context,
         relevance=True,
+        listing="search",
     )
 
 
@@ -73,24 +81,26 @@ class _CountedPaginator(Paginator):
         self.count = count
 
 
-def _listing(request, *, base, template, context=None, relevance=False, about=None):
+def _listing(request, *, base, template, listing, context=None, relevance=False, about=None):
     """Filter, count, facet and page a set of works for this reader.
 
-    `about` is the tag a tag page shows: its works are narrowed already, so they get facets
-    (without the tag itself) even before the reader filters.
+    `listing` names `base` for the counts cache. `about` is the tag a tag page shows: its
+    works are narrowed already, so they get facets (without the tag itself) even before
+    the reader filters.
     """
     work_filter = WorkFilter(
         request.GET,
         base=base.visible_to(request.user),
         exclusions=exclusions.for_request(request),
         relevance=relevance,
+        listing=(listing, listing_cache.visibility(request.user)),
     )
     # Facets count over the whole result, so they are worth their cost only once the
     # result is narrowed (a filter or a tag), not on the whole archive. Search results show
     # the best matches, as AO3 does; their facets are a link away, on the works index.
     counted = None
     if about is not None or (work_filter.is_filtered and not relevance):
-        counted = work_filter.facets(work_filter.works(), omit=[about] if about else [])
+        counted = work_filter.facets(omit=[about] if about else [])
     per_page = settings.WORKS_PER_PAGE
     first = (_page_number(request) - 1) * per_page
     listed = work_filter.listed(expected=slice(first, first + per_page))

@@ -113,6 +113,37 @@ def test_bench_as_a_reader_leaves_no_reader_behind(tiny_corpus):
     assert Reader.objects.count() == readers
 
 
+def test_bench_compares_a_reader_with_a_guest_in_one_run(tiny_corpus, tmp_path):
+    output = tmp_path / "bench.md"
+    readers = Reader.objects.count()
+
+    out = run_bench("--requests", "3", "--warmup", "0", "--compare", "--output", str(output))
+
+    assert "As a guest" in out and "As a signed-in reader" in out
+    written = output.read_text()
+    ratios = [line for line in written.splitlines() if line.startswith("| index, page 1 |")]
+    assert len(ratios) == 3  # the guest's row, the reader's, and their ratio
+    guest_p95, reader_p95, _, ratio = ratios[2].strip("| ").split(" | ")[1:]
+    # From the unrounded times: the printed ones are rounded to a tenth of a millisecond.
+    assert float(ratio.rstrip("×")) == pytest.approx(float(reader_p95) / float(guest_p95), rel=0.1)
+    assert Reader.objects.count() == readers
+
+
+def test_a_cold_bench_counts_every_listing_afresh(tiny_corpus):
+    # Warm, the index reads the generation and no count; cold, it counts every time.
+    out = run_bench("--requests", "2", "--warmup", "1", "--cold")
+
+    lines = {line.split("  ")[0]: line.split() for line in out.splitlines()}
+    warm = {line.split("  ")[0]: line.split() for line in run_bench("--requests", "2").splitlines()}
+    assert int(lines["index, page 1"][4]) == int(warm["index, page 1"][4]) + 1  # queries
+    assert "each after the works changed" in out
+
+
+def test_bench_compares_or_measures_as_a_reader_not_both(tiny_corpus):
+    with pytest.raises(CommandError, match="not both"):
+        run_bench("--compare", "--as-reader")
+
+
 @override_settings(ROOT_URLCONF=__name__)
 def test_a_server_error_fails_the_run_after_reporting_every_page(tiny_corpus):
     out = StringIO()

@@ -298,18 +298,19 @@ def test_filtered_index_query_count(client, corpus, django_assert_num_queries):
         "exclude_rating": ["explicit"],
         "exclude_warning": ["non-con"],
     }
-    # the chosen tags, the count with every facet (archive.facets), works, their tags,
-    # their warnings
-    with django_assert_num_queries(5):
+    # the chosen tags, the listing generation, the count with every facet (archive.facets),
+    # works, their tags, their warnings
+    with django_assert_num_queries(6):
         response = client.get(INDEX, query)
     assert titles(response, corpus) == {"w2"}
 
 
 def test_reader_filtered_index_query_count(client_for, corpus, excluder, django_assert_num_queries):
     client = client_for(excluder)
-    # session, reader, standing choices, excluded tags, muted people, included tag, the count
-    # with every facet, hidden count, works, their tags, their warnings
-    with django_assert_num_queries(11):
+    # session, reader, standing choices, excluded tags, muted people, included tag, the
+    # listing generation, the count with every facet, hidden count, works, their tags, their
+    # warnings
+    with django_assert_num_queries(12):
         client.get(INDEX, {"tag": "Naruto"})
 
 
@@ -334,9 +335,9 @@ def test_a_readers_index_counts_shown_and_hidden_works_in_one_query(
     client_for, corpus, excluder, django_assert_num_queries
 ):
     client = client_for(excluder)
-    # session, reader, standing choices, excluded tags, muted people, one count of shown and
-    # hidden works, works, their tags, their warnings
-    with django_assert_num_queries(9):
+    # session, reader, standing choices, excluded tags, muted people, the listing generation,
+    # one count of shown and hidden works, works, their tags, their warnings
+    with django_assert_num_queries(10):
         response = client.get(INDEX)
     assert titles(response, corpus) == {"w1", "w5"}
     assert response.context["hidden_count"] == 3  # Explicit, or tagged Angst
@@ -346,10 +347,10 @@ def test_a_readers_search_ranks_and_counts_hidden_matches_in_one_query(
     client_for, corpus, excluder, django_assert_num_queries
 ):
     client = client_for(excluder)
-    # session, reader, standing choices, excluded tags, muted people, the ranked matches with
-    # what is hidden, the page's works, their tags, their warnings, snippets' chapters, the
-    # matching series
-    with django_assert_num_queries(11):
+    # session, reader, standing choices, excluded tags, muted people, the listing generation,
+    # the ranked matches with what is hidden, the page's works, their tags, their warnings,
+    # snippets' chapters, the matching series
+    with django_assert_num_queries(12):
         response = client.get(reverse("archive:search"), {"q": "Summary"})
     assert titles(response, corpus) == {"w1", "w5"}
     assert response.context["hidden_count"] == 3

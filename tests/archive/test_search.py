@@ -1,6 +1,7 @@
 """Full-text search: PostgreSQL's ranked search, SQLite's fallback, one interface."""
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from archive.models import Chapter
@@ -82,9 +83,9 @@ def test_odd_queries_never_fail(client, works, query):
 
 
 def test_search_query_count(client, works, django_assert_num_queries):
-    # the count with every facet (archive.facets), works, their tags, their warnings,
-    # snippets' chapters, the matching series
-    with django_assert_num_queries(6):
+    # the listing generation, the count with every facet (archive.facets), works, their
+    # tags, their warnings, snippets' chapters, the matching series
+    with django_assert_num_queries(7):
         client.get(SEARCH, {"q": "cartographer"})
 
 
@@ -144,3 +145,36 @@ def test_absurd_page_numbers_show_a_real_page(client, works, page):
     response = client.get(SEARCH, {"q": "cartographer", "page": page})
     assert response.status_code == 200
     assert response.context["page"].number == 1
+
+
+@pytest.mark.parametrize("hidden", [1, 10])
+def test_a_readers_pages_of_counted_matches_are_the_pages_counting_gives(
+    client_for, reader_hide, settings, hidden
+):
+    # Once a search is counted, its pages rank the best matches and ask only those whether
+    # they are hidden; ten hidden works above every shown one crowd out the first candidates.
+    settings.WORKS_PER_PAGE = 2
+    for n in range(hidden):
+        make_work(title=f"Zeppelin {n}", rating="explicit")
+    for n in range(20):
+        with_text(make_work(title=f"Airship {n}"), "A zeppelin rose over the town.")
+    client = client_for(reader_hide)
+
+    def pages():
+        listed = []
+        for number in [1, 2, 10]:
+            response = client.get(SEARCH, {"q": "zeppelin", "page": number})
+            assert response.status_code == 200
+            assert response.context["hidden_count"] == hidden
+            listed.append([work.pk for work in response.context["page"].object_list])
+        return listed
+
+    counting = []
+    for number in [1, 2, 10]:
+        cache.clear()  # each page counted by its own statement
+        response = client.get(SEARCH, {"q": "zeppelin", "page": number})
+        counting.append([work.pk for work in response.context["page"].object_list])
+    cache.clear()
+    client.get(SEARCH, {"q": "zeppelin"})  # counted once; every page after ranks alone
+    assert pages() == counting
+    assert len({pk for page in counting for pk in page}) == 6

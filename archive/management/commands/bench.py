@@ -1,5 +1,5 @@
 import logging
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -9,6 +9,8 @@ from django.test import Client, override_settings
 from tqdm import tqdm
 
 from archive import bench
+
+READER = "a signed-in reader with hidden ratings, warnings and tags"
 
 
 class Command(BaseCommand):
@@ -34,10 +36,24 @@ class Command(BaseCommand):
             help="Measure as a signed-in reader who hides explicit works, two warnings and "
             "two popular tags (a reader made for the run and deleted after it).",
         )
+        parser.add_argument(
+            "--compare",
+            action="store_true",
+            help="Measure a guest and that reader taking turns request by request, and print "
+            "the reader's times as multiples of the guest's.",
+        )
+        parser.add_argument(
+            "--cold",
+            action="store_true",
+            help="Renew the listing generation before every request, as if the works changed "
+            "between any two: every listing counts again (the cache's worst case).",
+        )
 
-    def handle(self, *args, requests, warmup, output, as_reader, **options):
+    def handle(self, *args, requests, warmup, output, as_reader, compare, cold, **options):
         if requests < 1 or warmup < 0:
             raise CommandError("--requests must be at least 1 and --warmup at least 0.")
+        if as_reader and compare:
+            raise CommandError("Choose --as-reader or --compare, not both.")
         self._check_static_files()
         try:
             pages = bench.pages()
@@ -48,28 +64,51 @@ class Command(BaseCommand):
             self.stdout.write(f"{name:<14} {bench.number(value)}")
         if settings.DEBUG:
             self.stderr.write("DEBUG is on: every query is recorded, so times run high.")
-        who = (
-            "a signed-in reader with hidden ratings, warnings and tags" if as_reader else "a guest"
-        )
-        with self._client(as_reader) as client:
+        readers = [False, True] if compare else [as_reader]
+        with ExitStack() as stack:
+            clients = [stack.enter_context(self._client(reader)) for reader in readers]
             progress = tqdm(pages, desc="pages", disable=options["verbosity"] < 1)
-            measurements = [
-                bench.measure(client, url, requests=requests, warmup=warmup, page=page)
+            by_page = [
+                bench.measure_in_turn(
+                    clients,
+                    url,
+                    requests=requests,
+                    warmup=warmup,
+                    page=page,
+                    before=bench.renew_listing_generation if cold else None,
+                )
                 for page, url in progress
             ]
-        self.stdout.write(f"\nAs {who}, {requests} requests per page after {warmup} warm-up:\n")
-        self.stdout.write(bench.text_table(measurements))
-        for m in measurements:
-            self.stdout.write(f"  {m.page}: {m.url}")
-            if options["verbosity"] > 1:
-                self.stdout.write(f"    slowest query: {m.slowest_query}")
-        if output:
-            report = bench.markdown_report(
-                measurements, who=who, requests=requests, warmup=warmup, facts=facts
+        by_client = [list(measured) for measured in zip(*by_page, strict=True)]
+        reports = []
+        for reader, measurements in zip(readers, by_client, strict=True):
+            who = READER if reader else "a guest"
+            turns = ", taking turns with a guest" if compare and reader else ""
+            turns += ", each after the works changed" if cold else ""
+            self.stdout.write(
+                f"\nAs {who}, {requests} requests per page after {warmup} warm-up{turns}:\n"
             )
-            Path(output).write_text(report, encoding="utf-8")
+            self.stdout.write(bench.text_table(measurements))
+            reports.append(
+                bench.markdown_report(
+                    measurements, who=who + turns, requests=requests, warmup=warmup, facts=facts
+                )
+            )
+        if compare:
+            self.stdout.write(
+                "\nThe reader's times as multiples of the guest's, in the same run:\n"
+            )
+            self.stdout.write(bench.ratio_text_table(*by_client))
+            reports.append(bench.ratio_markdown_table(*by_client) + "\n")
+        for measured in by_page:
+            self.stdout.write(f"  {measured[0].page}: {measured[0].url}")
+            if options["verbosity"] > 1:
+                for m in measured:
+                    self.stdout.write(f"    slowest query: {m.slowest_query}")
+        if output:
+            Path(output).write_text("\n".join(reports), encoding="utf-8")
             self.stdout.write(f"Written to {output}")
-        failed = [m for m in measurements if m.status >= 500]
+        failed = [m for measurements in by_client for m in measurements if m.status >= 500]
         if failed:
             for m in failed:
                 self.stderr.write(self.style.ERROR(f"SERVER ERROR {m.status}: {m.page} {m.url}"))
