@@ -604,3 +604,80 @@ def test_adding_a_tag_the_work_has_is_a_form_error_not_a_crash(staff_client, arc
     assert response.status_code == 200
     assert "Please correct the duplicate data for tag" in response.content.decode()
     assert lantern.tags.count() == 2
+
+
+def chapter_positions(work):
+    return list(work.chapters.order_by("position").values_list("title", "position"))
+
+
+def test_chapters_swap_places_in_the_work_page(staff_client, archive_rows):
+    lantern, _ = archive_rows
+    before = chapter_positions(lantern)
+    url = admin_url(Work, "change", lantern.pk)
+    data = change_form_data(staff_client.get(url))
+    data["chapters-0-position"], data["chapters-1-position"] = "2", "1"
+
+    assert staff_client.post(url, data).status_code == 302
+
+    assert chapter_positions(lantern) == [(before[1][0], 1), (before[0][0], 2)]
+
+
+def test_a_chapter_moves_into_the_place_of_one_deleted_in_the_same_save(staff_client, archive_rows):
+    lantern, _ = archive_rows
+    first_title = lantern.chapters.get(position=1).title
+    url = admin_url(Work, "change", lantern.pk)
+    data = change_form_data(staff_client.get(url))
+    data["chapters-1-DELETE"] = "on"
+    data["chapters-0-position"] = "2"
+
+    assert staff_client.post(url, data).status_code == 302
+
+    assert chapter_positions(lantern) == [(first_title, 2)]
+    lantern.refresh_from_db()
+    assert lantern.chapter_count == 1
+
+
+@pytest.mark.parametrize(
+    "leave_out_second, message",
+    [
+        (False, "Please correct the duplicate data for position."),  # Django's own check
+        (True, "Two chapters cannot share a position (2): give each its own."),
+    ],
+)
+def test_two_chapters_in_one_position_are_a_form_error_that_changes_nothing(
+    staff_client, archive_rows, leave_out_second, message
+):
+    lantern, _ = archive_rows
+    before = chapter_positions(lantern)
+    url = admin_url(Work, "change", lantern.pk)
+    data = change_form_data(staff_client.get(url))
+    data["chapters-0-position"] = "2"
+    if leave_out_second:
+        # A post that leaves the second chapter's form out still may not take its place.
+        data["chapters-TOTAL_FORMS"] = data["chapters-INITIAL_FORMS"] = "1"
+        data = {key: value for key, value in data.items() if not key.startswith("chapters-1-")}
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert chapter_positions(lantern) == before
+
+
+def test_a_new_chapter_takes_a_free_position_beside_a_moved_one(staff_client, archive_rows):
+    lantern, _ = archive_rows
+    url = admin_url(Work, "change", lantern.pk)
+    data = change_form_data(staff_client.get(url))
+    data["chapters-1-position"] = "3"
+    data["chapters-TOTAL_FORMS"] = "3"
+    new = {"position": "2", "title": "Inserted", "body": "<p>Three more words</p>"}
+    data |= {f"chapters-2-{name}": value for name, value in new.items()}
+    data["chapters-2-published"] = "2026-01-02"
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert [position for _, position in chapter_positions(lantern)] == [1, 2, 3]
+    assert lantern.chapters.get(position=2).title == "Inserted"
+    lantern.refresh_from_db()
+    assert lantern.chapter_count == 3
