@@ -1,12 +1,10 @@
 import itertools
-from collections import Counter
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F
-from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 
 from archive import admin_input, posting, search, tags
@@ -47,50 +45,20 @@ def _work_changed(work):
     search.update_search_documents([work.pk])
 
 
-class ChapterFormSet(BaseInlineFormSet):
-    """A work's chapters, which staff may renumber, swap and delete in one save.
+class ChapterFormSet(admin_input.WholeInlineFormSet):
+    """A work's chapters, which staff may renumber, swap and delete in one save."""
 
-    Django checks a position only against the other forms (it leaves the inline's work out
-    of each form's own constraint check), so a chapter moved into the place of one deleted,
-    swapped with another or left out of the post reached the database's unique constraint.
-    Here the work's positions are checked as they will be after the save, and the save steps
-    moved chapters aside first, so no two chapters share a position at any moment."""
-
-    def clean(self):
-        super().clean()
-        if any(self.errors):
-            return
-        taken = Counter(self._positions_after_save().values())
-        shared = sorted(position for position, chapters in taken.items() if chapters > 1)
-        if shared:
-            listed = ", ".join(str(position) for position in shared)
-            raise ValidationError(
-                f"Two chapters cannot share a position ({listed}): give each its own."
-            )
-
-    def _positions_after_save(self):
-        stored = self.instance.chapters.all() if self.instance.pk else Chapter.objects.none()
-        positions = dict(stored.values_list("pk", "position"))
-        for index, form in enumerate(self.forms):
-            key = form.instance.pk or f"new-{index}"
-            if self._should_delete_form(form) or not (form.instance.pk or form.has_changed()):
-                positions.pop(key, None)
-            else:
-                positions[key] = form.cleaned_data["position"]
-        return positions
-
-    def save_chapters(self, save_chapter):
-        chapters = self.save(commit=False)
-        for chapter in self.deleted_objects:
-            chapter.delete()
-        moved = [chapter for chapter, fields in self.changed_objects if "position" in fields]
+    def step_aside(self, moved, rows):
+        # Readings, comments and bookmarks point at chapters, so a moved chapter keeps its
+        # row and waits at a position nobody holds before or after the save.
         used = set(self.instance.chapters.values_list("position", flat=True))
-        used |= {chapter.position for chapter in chapters}
+        used |= {chapter.position for chapter in rows}
         free = (position for position in itertools.count(1) if position not in used)
         for chapter in moved:
             Chapter.objects.filter(pk=chapter.pk).update(position=next(free))
-        for chapter in chapters:
-            save_chapter(chapter)
+
+    def save_row(self, chapter):
+        _save_chapter(chapter)
 
 
 class ChapterInline(admin_input.StackedInline):
@@ -117,7 +85,7 @@ class WorkWarningInline(admin_input.TabularInline):
     min_num = 1
 
 
-class TaggedWorkFormSet(BaseInlineFormSet):
+class TaggedWorkFormSet(admin_input.WholeInlineFormSet):
     @classmethod
     def get_default_prefix(cls):
         return "tagged"  # the link's related_name is "+", which would leave no prefix
@@ -258,11 +226,6 @@ class WorkAdmin(admin_input.ModelAdmin):
     def save_model(self, request, obj, form, change):
         _sanitise(obj, WORK_HTML_FIELDS)
         super().save_model(request, obj, form, change)
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not Chapter:
-            return super().save_formset(request, form, formset, change)
-        formset.save_chapters(_save_chapter)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -641,7 +641,7 @@ def test_a_chapter_moves_into_the_place_of_one_deleted_in_the_same_save(staff_cl
     "leave_out_second, message",
     [
         (False, "Please correct the duplicate data for position."),  # Django's own check
-        (True, "Two chapters cannot share a position (2): give each its own."),
+        (True, "The same position is given twice (2): give each its own."),
     ],
 )
 def test_two_chapters_in_one_position_are_a_form_error_that_changes_nothing(
@@ -681,3 +681,61 @@ def test_a_new_chapter_takes_a_free_position_beside_a_moved_one(staff_client, ar
     assert lantern.chapters.get(position=2).title == "Inserted"
     lantern.refresh_from_db()
     assert lantern.chapter_count == 3
+
+
+def tag_names(work):
+    return sorted(work.tags.values_list("name", flat=True))
+
+
+def test_a_tag_moves_into_the_row_of_a_tag_deleted_in_the_same_save(staff_client, archive_rows):
+    lantern, _ = archive_rows
+    url = admin_url(Work, "change", lantern.pk)
+    data = change_form_data(staff_client.get(url))
+    # Django saves form by form: the first row changes before the second is deleted.
+    data["tagged-0-tag"] = data["tagged-1-tag"]
+    data["tagged-1-DELETE"] = "on"
+
+    assert staff_client.post(url, data).status_code == 302
+
+    assert tag_names(lantern) == ["Waiting"]
+
+
+def test_two_tag_rows_swap_their_tags(staff_client, archive_rows):
+    lantern, _ = archive_rows
+    url = admin_url(Work, "change", lantern.pk)
+    data = change_form_data(staff_client.get(url))
+    data["tagged-0-tag"], data["tagged-1-tag"] = data["tagged-1-tag"], data["tagged-0-tag"]
+
+    assert staff_client.post(url, data).status_code == 302
+
+    assert tag_names(lantern) == ["Lantern Tales", "Waiting"]
+
+
+def test_a_tag_the_post_left_out_cannot_be_given_again(staff_client, archive_rows):
+    lantern, _ = archive_rows
+    url = admin_url(Work, "change", lantern.pk)
+    data = change_form_data(staff_client.get(url))
+    data["tagged-0-tag"] = data["tagged-1-tag"]
+    data["tagged-TOTAL_FORMS"] = data["tagged-INITIAL_FORMS"] = "1"
+    data = {key: value for key, value in data.items() if not key.startswith("tagged-1-")}
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "The same tag is given twice: each may be given once." in response.content.decode()
+    assert tag_names(lantern) == ["Lantern Tales", "Waiting"]
+
+
+def test_a_warning_takes_the_place_of_one_deleted_in_the_same_save(staff_client, archive_rows):
+    lantern, _ = archive_rows
+    url = admin_url(Work, "change", lantern.pk)
+    data = change_form_data(staff_client.get(url))
+    data["warnings-TOTAL_FORMS"] = "2"
+    data |= {"warnings-1-warning": ArchiveWarning.GRAPHIC_VIOLENCE, "warnings-0-DELETE": "on"}
+    data["warnings-0-warning"] = ArchiveWarning.MAJOR_CHARACTER_DEATH
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    warnings = lantern.warnings.values_list("warning", flat=True)
+    assert list(warnings) == [ArchiveWarning.GRAPHIC_VIOLENCE]
