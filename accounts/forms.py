@@ -12,6 +12,7 @@ from archive.vocabulary import (
     StandingChoice,
     UngatedItem,
 )
+from config.paths import same_site_path
 
 
 class SignupForm(UserCreationForm):
@@ -85,8 +86,8 @@ class SaveFilterForm(forms.Form):
     query = forms.CharField(max_length=1800, required=False)
 
     def clean_path(self):
-        path = self.cleaned_data["path"]
-        if not path.startswith("/") or path.startswith("//"):
+        path = same_site_path(self.cleaned_data["path"])
+        if path is None:
             raise forms.ValidationError("Filters can only be saved for this archive's pages.")
         return path
 

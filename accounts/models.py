@@ -3,6 +3,7 @@ from django.db import models
 from django.urls import reverse
 
 from archive.vocabulary import STANDING_ITEMS, ConsentItem, StandingChoice
+from config.paths import same_site_path
 
 
 class Theme(models.TextChoices):
@@ -144,6 +145,12 @@ class SavedFilter(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def link(self):
+        """The saved page to link to; None for a filter saved before paths were read as
+        browsers read them, which may point off the site."""
+        return same_site_path(self.query)
 
 
 class FeedToken(models.Model):

@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -14,6 +13,7 @@ from accounts.models import AlertEmail
 from archive import exclusions
 from archive.gate import get_work_for_reader, metadata_only
 from archive.models import Series, Work
+from config.paths import same_site_path
 from following.models import Alert, Subscription
 from following.subscriptions import (
     SubscriptionRefused,
@@ -67,19 +67,16 @@ def _toggle(request, target):
     else:
         unsubscribe(reader=request.user, target=target)
         messages.success(request, f"You are no longer subscribed to {name}.")
-    return redirect(_back(request, form.cleaned_data["next"], target))
+    return redirect(_back(form.cleaned_data["next"], target))
 
 
 def _name_of(target):
     return f"“{target.title}”" if hasattr(target, "title") else target.username
 
 
-def _back(request, next_url, target):
-    allowed = url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    if next_url and allowed:
-        return next_url
+def _back(next_url, target):
+    if path := same_site_path(next_url):
+        return path
     if hasattr(target, "get_absolute_url"):
         return target.get_absolute_url()
     return "following:subscriptions"

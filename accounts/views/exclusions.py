@@ -5,11 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.forms import ExcludeTagForm, SaveFilterForm
 from accounts.models import ExcludedTag, SavedFilter
+from config.paths import same_site_path
 
 
 @login_required
@@ -76,7 +76,4 @@ def delete_filter(request, pk):
 
 
 def safe_next(request, fallback):
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}) and target.startswith("/"):
-        return target
-    return fallback
+    return same_site_path(request.POST.get("next")) or fallback

@@ -1,11 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.forms import ConsentPreferencesForm
 from accounts.preferences import save_consent_choices
 from archive import consent
+from config.paths import same_site_path
 
 
 @login_required
@@ -14,12 +14,7 @@ def preferences(request):
     if form.is_valid():
         save_consent_choices(reader=request.user, choices=form.cleaned_data)
         messages.success(request, "Your choices are saved.")
-        next_url = request.POST.get("next", "")
         # Only a path: redirect() would take anything else for the name of a view.
-        if next_url.startswith("/") and url_has_allowed_host_and_scheme(
-            next_url, {request.get_host()}
-        ):
-            return redirect(next_url)
-        return redirect("accounts:preferences")
+        return redirect(same_site_path(request.POST.get("next")) or "accounts:preferences")
     groups = [("Ratings", form.rating_fields()), ("Archive warnings", form.warning_fields())]
     return render(request, "accounts/preferences.html", {"form": form, "form_groups": groups})

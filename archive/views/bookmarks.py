@@ -7,7 +7,6 @@ from django.db.models import Count
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from archive import bookmarks, exclusions
@@ -15,6 +14,7 @@ from archive.forms import BookmarkFilterForm, BookmarkForm
 from archive.gate import get_work_for_reader, metadata_only
 from archive.models import Bookmark, BookmarkTag, MarkedForLater, Work
 from config.limits import limit_bookmarks
+from config.paths import same_site_path
 
 
 @login_required
@@ -135,10 +135,5 @@ def _page(request, queryset):
 
 def _redirect_back(request, fallback):
     """Back to the page the form was on, when that is a page of this site."""
-    target = request.POST.get("next", "")
     # Only a path: redirect() would take anything else for the name of a view.
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(fallback)
+    return redirect(same_site_path(request.POST.get("next")) or fallback)

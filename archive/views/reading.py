@@ -1,12 +1,12 @@
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from archive import consent, hits
 from archive.forms import ConsentForm
 from archive.gate import consent_required, get_work_for_reader, metadata_only, render_interstitial
 from archive.reading_history import record_visit
+from config.paths import same_site_path
 
 
 @require_safe
@@ -49,7 +49,7 @@ def give_consent(request, work_id):
     consent.record_consent(
         request, work, form.cleaned_data["items"], for_session=form.cleaned_data["remember"]
     )
-    return redirect(_next_within_work(request, work, form.cleaned_data["next"]))
+    return redirect(_next_within_work(work, form.cleaned_data["next"]))
 
 
 def _chapter_index(work):
@@ -73,13 +73,8 @@ def _render_chapter(request, work, chapters, position, *, move_place=True):
     return render(request, "archive/chapter_detail.html", context)
 
 
-def _next_within_work(request, work, target):
+def _next_within_work(work, target):
     """Only return to a page of this same work; anything else goes to the work itself."""
     prefix = work.get_absolute_url()
-    if (
-        target
-        and target.startswith(prefix)
-        and url_has_allowed_host_and_scheme(target, {request.get_host()})
-    ):
-        return target
-    return prefix
+    path = same_site_path(target)
+    return path if path and path.startswith(prefix) else prefix

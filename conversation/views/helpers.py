@@ -2,8 +2,8 @@
 
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 
+from config.paths import same_site_path
 from conversation.threads import comments_for
 
 
@@ -22,12 +22,7 @@ def refuse(request, work, message, *, status=403):
 
 def back_to(request, default):
     """A path on this site sent as `next`, or `default`."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(default)
+    return redirect(same_site_path(request.POST.get("next")) or default)
 
 
 def threads_url(work, chapter=None):

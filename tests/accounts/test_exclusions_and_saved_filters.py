@@ -98,6 +98,10 @@ def test_a_filter_name_is_unique_per_reader(client_for, reader_ask):
         {"name": "x" * 101, "path": "/works/", "query": ""},
         {"name": "Away", "path": "https://evil.example/", "query": ""},
         {"name": "Away", "path": "//evil.example/", "query": ""},
+        # Browsers read a backslash as a slash and drop tabs and newlines: other sites too.
+        {"name": "Away", "path": "/\\evil.example/works/", "query": ""},
+        {"name": "Away", "path": "/\t/evil.example/", "query": ""},
+        {"name": "Away", "path": " /\n/evil.example/", "query": ""},
         {"name": "Long", "path": "/works/", "query": "q=" + "x" * 2000},
         # Short as typed, too long once encoded for the address.
         {"name": "Accents", "path": "/works/", "query": "q=" + "é" * 400},
@@ -128,3 +132,10 @@ def test_pages_query_counts(client_for, reader_ask, django_assert_num_queries):
     # session, reader, saved filters
     with django_assert_num_queries(3):
         client.get(reverse("accounts:saved_filters"))
+
+
+def test_a_filter_saved_before_the_check_is_not_a_link_off_the_site(client_for, reader_ask):
+    SavedFilter.objects.create(reader=reader_ask, name="Old", query="/\\evil.example/works/")
+    content = client_for(reader_ask).get(reverse("accounts:saved_filters")).content.decode()
+    assert "evil.example" not in content
+    assert "Old" in content
