@@ -1,6 +1,6 @@
 """The one decorator that keeps work text behind the consent gate."""
 
-from functools import wraps
+from functools import partial, wraps
 
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
@@ -26,18 +26,22 @@ def render_interstitial(request, work, missing, *, form=None, status=200):
     return render(request, "archive/interstitial.html", context, status=status)
 
 
-def consent_required(view):
+def consent_required(view=None, *, gate_status=200):
     """Show the view only once the request has agreed to everything the work needs.
 
-    The wrapped view receives the work itself instead of its id.
+    The wrapped view receives the work itself instead of its id. A file's address passes
+    `gate_status=403`: its gate is still the consent page, but a download manager must not
+    save that page under a book's name, and only a status that is not 2xx tells it so.
     """
+    if view is None:
+        return partial(consent_required, gate_status=gate_status)
 
     @wraps(view)
     def gated_view(request, work_id, *args, **kwargs):
         work = get_work_for_reader(request, work_id)
         missing = consent.missing_items(request, work)
         if missing:
-            response = render_interstitial(request, work, missing)
+            response = render_interstitial(request, work, missing, status=gate_status)
         else:
             response = view(request, work, *args, **kwargs)
         # Works that need consent stay out of search engines, whether the response is

@@ -11,15 +11,13 @@ CONTENT_TYPES = {"epub": downloads.EPUB_TYPE, "html": downloads.HTML_TYPE}
 
 
 @require_safe
-@require_safe
-@consent_required
+@consent_required(gate_status=403)
 def download_epub(request, work, slug):
     return _download(request, work, slug, "epub")
 
 
 @require_safe
-@require_safe
-@consent_required
+@consent_required(gate_status=403)
 def download_html(request, work, slug):
     return _download(request, work, slug, "html")
 

@@ -59,12 +59,17 @@ def assert_no_file(response, work):
 
 @pytest.mark.parametrize("kind", ["epub", "html"])
 @pytest.mark.parametrize("persona", ["guest", "reader_ask", "reader_hide"])
-def test_without_consent_the_download_is_the_interstitial(request, client_for, kind, persona):
+def test_without_consent_the_download_is_refused_with_the_interstitial(
+    request, client_for, kind, persona
+):
     reader = None if persona == "guest" else request.getfixturevalue(persona)
     work = make_work(rating="explicit", warnings=["non-con"])
     response = client_for(reader).get(url(work, kind))
-    assert response.status_code == 200
+    # Not 2xx: a download manager must not save the consent page as the book.
+    assert response.status_code == 403
+    assert "Content-Disposition" not in response
     assert response["Content-Type"].startswith("text/html")
+    assert 'class="consent-form"' in response.content.decode()
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert_no_file(response, work)
 
