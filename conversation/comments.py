@@ -129,7 +129,7 @@ def post_comment(
         _check_may_reply(parent, work)
         chapter = parent.chapter
     _check_not_blocked(author, work=work, parent=parent)
-    held = settings.moderated and not work.is_owned_by(user)
+    held = _held_on(work, author=user, settings=settings)
     comment = Comment.objects.create(
         work=work,
         chapter=chapter,
@@ -149,7 +149,9 @@ def post_comment(
 
 @transaction.atomic
 def edit_comment(*, comment, editor, body):
-    """Change the text of one's own comment; it is marked edited when the text changed."""
+    """Change the text of one's own comment; it is marked edited when the text changed. On
+    a moderated work the changed text waits for the creator's approval again, as a new
+    comment would: approval was given to the words, not to their author."""
     comment = _locked(comment)
     if not comment.is_by(editor):
         raise CommentRefused(NOT_YOURS)
@@ -162,6 +164,8 @@ def edit_comment(*, comment, editor, body):
     if body != comment.body:
         comment.body, comment.edited_at = body, timezone.now()
         comment.save(update_fields=["body", "edited_at"])
+        if comment.is_shown and _held_on(comment.work, author=editor):
+            _change_status(comment, CommentStatus.HELD)
     return comment
 
 
@@ -268,6 +272,12 @@ def _check_not_blocked(author, *, work, parent):
         raise CommentRefused(BLOCKED_ON_WORK)
     if parent is not None and parent.author_id in blockers:
         raise CommentRefused(BLOCKED_REPLY)
+
+
+def _held_on(work, *, author, settings=None):
+    """Whether what `author` writes on `work` waits for the creator's approval."""
+    settings = settings or WorkCommentSettings.of(work)
+    return settings.moderated and not work.is_owned_by(author)
 
 
 def _thread_is_frozen(comment):

@@ -79,12 +79,15 @@ def edit_comment(request, work, comment_id):
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     if form.is_valid():
         try:
-            comments.edit_comment(
+            comment = comments.edit_comment(
                 comment=comment, editor=request.user, body=form.cleaned_data["body"]
             )
         except comments.CommentRefused as refusal:
             return refuse(request, work, str(refusal), status=refusal.status)
-        messages.success(request, "Your comment was changed.")
+        waits = (
+            " It waits for the creator's approval." if comment.status == CommentStatus.HELD else ""
+        )
+        messages.success(request, f"Your comment was changed.{waits}")
         return redirect(comment)
     status = 400 if form.is_bound else 200
     context = {"work": work, "comment": comment, "form": form}

@@ -151,6 +151,21 @@ def test_moderated_comments_wait_for_the_creator_who_approves_them(
     assert "Waiting." in text(client_for(bob).get(chapter_url(work)))
 
 
+def test_an_approved_comment_rewritten_on_a_moderated_work_is_not_public_until_approved(
+    client_for, work, author, alice, bob
+):
+    settings_for(work, moderated=True)
+    approved = comments.approve_comment(comment=comment(work, alice, "Kind."), by=author)
+    response = client_for(alice).post(
+        comment_url("edit_comment", approved), {"body": "Rewritten."}, follow=True
+    )
+    assert "It waits for the creator's approval." in text(response)
+    assert "Rewritten." not in text(client_for(bob).get(chapter_url(work)))
+    assert "Kind." not in text(client_for(bob).get(chapter_url(work)))
+    client_for(author).post(comment_url("approve_comment", approved))
+    assert "Rewritten." in text(client_for(bob).get(chapter_url(work)))
+
+
 # ---------- Editing and deleting ------------------------------------------------------
 
 

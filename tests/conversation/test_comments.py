@@ -157,6 +157,31 @@ def test_a_moderated_works_comments_wait_but_not_its_creators(work, author, alic
         comments.approve_comment(comment=comment(work, alice), by=alice)
 
 
+def test_an_approved_comment_edited_on_a_moderated_work_waits_again(work, author, alice):
+    settings_for(work, moderated=True)
+    approved = comments.approve_comment(comment=comment(work, alice, "Kind."), by=author)
+    assert assert_count_exact(work) == 1
+
+    comments.edit_comment(comment=approved, editor=alice, body="Kind.")  # unchanged: stays
+    assert Comment.objects.get(pk=approved.pk).status == CommentStatus.SHOWN
+    edited = comments.edit_comment(comment=approved, editor=alice, body="Something else.")
+    assert edited.status == CommentStatus.HELD
+    assert Comment.objects.get(pk=approved.pk).status == CommentStatus.HELD
+    assert assert_count_exact(work) == 0
+
+    comments.approve_comment(comment=edited, by=author)
+    assert assert_count_exact(work) == 1
+
+
+def test_the_creators_own_edits_and_unmoderated_edits_stay_shown(work, author, alice):
+    mine = comment(work, author, "Mine.")
+    theirs = comment(work, alice, "Theirs.")
+    settings_for(work, moderated=True)
+    assert comments.edit_comment(comment=mine, editor=author, body="Still mine.").is_shown
+    settings_for(work, moderated=False)
+    assert comments.edit_comment(comment=theirs, editor=alice, body="Still theirs.").is_shown
+
+
 def test_replies_need_a_shown_comment_of_the_same_work_in_an_open_thread(
     work, one_shot, author, alice, bob
 ):
