@@ -7,24 +7,31 @@ DEV_ENV := DEBUG=$${DEBUG:-true}
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve worker migrate test lint format fixtures load faults load-replica replica replica-stop clean
+.PHONY: install install-serve run serve worker migrate test lint format fixtures load faults load-replica replica replica-stop clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+# Serving installs only what serving needs; the test, lint and load tools (Playwright,
+# Locust, Hypothesis, ruff: most of the environment) come with `make test` or `make install`.
+$(VENV)/.installed-serve: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e . -c constraints.txt
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.installed-serve
 	$(BIN)/python -m pip install --quiet -e '.[dev]' -c constraints.txt
 	touch $@
 
+install-serve: $(VENV)/.installed-serve
 install: $(VENV)/.installed
 
 # The job worker (alerts, email, counters) runs beside the server and stops with it.
 WORKER_CMD = $(BIN)/python manage.py run_huey --workers $${JOB_WORKERS:-2} --worker-type thread
 WITH_WORKER = $(WORKER_CMD) & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM;
 
-run: install
+run: install-serve
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py load_seed_works
 	$(DEV_ENV) $(WITH_WORKER) $(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -44,11 +51,11 @@ SERVE_WORKER ?= true
 .secret_key:
 	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
-migrate: install .secret_key
+migrate: install-serve .secret_key
 	$(SERVE_ENV) $(BIN)/python manage.py migrate --noinput
 	$(SERVE_ENV) $(BIN)/python manage.py load_seed_works
 
-serve: install .secret_key
+serve: install-serve .secret_key
 	$(SERVE_ENV) $(BIN)/python manage.py check --deploy --fail-level ERROR
 	@case "$(SERVE_MIGRATE)" in \
 		true) $(MAKE) --no-print-directory migrate ;; \
@@ -66,7 +73,7 @@ serve: install .secret_key
 
 # The job worker alone, for machines that run workers apart from the app servers (with
 # REDIS_URL, which carries the queue between them). JOB_WORKERS threads, default 2.
-worker: install .secret_key
+worker: install-serve .secret_key
 	$(SERVE_ENV) $(WORKER_CMD)
 
 # Load and faults (README): 64 signed-in readers against `make serve` on PostgreSQL, in a
