@@ -4,7 +4,14 @@ Consent is only ever recorded by `record_consent`, called from a CSRF-protected 
 nothing read from a URL or a cookie the client can write counts as agreement.
 """
 
-from archive.vocabulary import ConsentItem, StandingChoice
+import operator
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import reduce
+
+from django.db.models import Q
+
+from archive.vocabulary import ArchiveWarning, ConsentItem, Rating, StandingChoice
 
 # In the server-side session: {work pk: [items]} and items agreed for the whole session.
 SESSION_WORK_CONSENTS = "consent_by_work"
@@ -31,11 +38,17 @@ def hidden_items(request):
     return {item for item, choice in standing_choices(request).items() if choice == "hide"}
 
 
-def agreed_items(request, work):
+def _agreed_everywhere(request):
+    """Items agreed for every work: standing "show" choices and agreements for the session."""
     agreed = {
         item for item, choice in standing_choices(request).items() if choice == StandingChoice.SHOW
     }
     agreed.update(request.session.get(SESSION_STANDING_CONSENTS, ()))
+    return agreed
+
+
+def agreed_items(request, work):
+    agreed = _agreed_everywhere(request)
     agreed.update(request.session.get(SESSION_WORK_CONSENTS, {}).get(str(work.pk), ()))
     return agreed
 
@@ -46,6 +59,76 @@ def missing_items(request, work):
         return []
     agreed = agreed_items(request, work)
     return [item for item in work.consent_items() if item not in agreed]
+
+
+@dataclass(frozen=True)
+class Readable:
+    """The works a reader may read right now without meeting the gate, for search: chapter
+    text decides a match only for these works, so a search never tells what a gated text
+    holds (see archive.search)."""
+
+    agreed: frozenset = frozenset()  # items agreed for every work
+    by_work: tuple = ()  # (work pk, items agreed for that work alone), by pk
+    creator: int | None = None  # the reader whose own works need no agreement
+    everything: bool = False  # staff read every work without agreement
+
+    def condition(self):
+        """The works as a condition on their rating and warnings (None: every work)."""
+        if self.everything:
+            return None
+        parts = [_covered_by(self.agreed)]
+        works_by_items = defaultdict(list)
+        for work_id, items in self.by_work:
+            works_by_items[self.agreed | set(items)].append(work_id)
+        # A work agreed to keeps its place only while it needs nothing more.
+        for items, work_ids in works_by_items.items():
+            parts.append(Q(pk__in=work_ids) & _covered_by(items))
+        if self.creator is not None:
+            parts.append(Q(creator_id=self.creator))
+        return reduce(operator.or_, parts)
+
+    def key(self):
+        """What the reader may read, as part of a cache key."""
+        if self.everything:
+            return ("everything",)
+        return (tuple(sorted(self.agreed)), self.by_work, self.creator)
+
+
+def _covered_by(agreed):
+    """Works whose rating and warnings need nothing beyond `agreed` (see Work.consent_items)."""
+    ratings = [r for r in Rating.values if _item("rating", r) in agreed | _UNGATED]
+    unagreed = [w for w in ArchiveWarning.values if _item("warning", w) not in agreed | _UNGATED]
+    covered = Q(rating__in=ratings)
+    return covered & ~Q(warning_set__has_any=unagreed) if unagreed else covered
+
+
+def _item(kind, value):
+    return f"{kind}:{value}"
+
+
+_UNGATED = frozenset(
+    {_item("rating", r) for r in Rating.values}
+    | {_item("warning", w) for w in ArchiveWarning.values}
+) - set(ConsentItem.values)
+
+# What a request that agreed to nothing may read (the public catalog, a guest's first visit).
+NOTHING_AGREED = Readable()
+
+
+def readable(request):
+    """What this request may read without the gate: its standing and session agreements, the
+    works it agreed to one by one, and for creators their own works (staff: every work)."""
+    user = request.user
+    if user.is_authenticated and user.is_staff:
+        return Readable(everything=True)
+    agreed = frozenset(_agreed_everywhere(request))
+    by_work = []
+    for work_id, items in request.session.get(SESSION_WORK_CONSENTS, {}).items():
+        extra = frozenset(items) - agreed
+        if extra and str(work_id).isdigit():
+            by_work.append((int(work_id), tuple(sorted(extra))))
+    creator = user.pk if user.is_authenticated else None
+    return Readable(agreed, tuple(sorted(by_work)), creator)
 
 
 def record_consent(request, work, items, *, for_session=False):

@@ -139,16 +139,18 @@ class WorkFilter:
 
     `listing` names the base for the counts cache (see archive.listing_cache), with the
     reader's visibility: the same name, data and exclusions must mean the same works. Without
-    it the counts are counted on every request.
+    it the counts are counted on every request. `readable` (archive.consent.Readable) is what
+    the reader may read without the gate: a search matches chapter text only there.
     """
 
-    def __init__(self, data, *, base, exclusions, relevance=False, listing=None):
+    def __init__(self, data, *, base, exclusions, readable, relevance=False, listing=None):
         self.form = WorkFilterForm(data, relevance=relevance)
         self.relevance = relevance
         self.unknown_include = False
         self.data = self.form.valid_data()
         self.base = base
         self.exclusions = exclusions
+        self.readable = readable
         self.messages = []
         include = self.data.get("tag", [])
         exclude = self.data.get("exclude_tag", [])
@@ -157,8 +159,15 @@ class WorkFilter:
         self.exclude_tags = self._chosen(exclude, found, purpose="exclude")
         self.remembered = listing_cache.not_remembered
         if listing is not None:
+            # What a search matches depends on what the reader agreed to; other lists do not.
+            agreed = readable.key() if self.data.get("q") else None
             self.remembered = listing_cache.Remembered(
-                listing, relevance, sorted(self.data.items()), exclusions.key(), using=base.db
+                listing,
+                relevance,
+                sorted(self.data.items()),
+                exclusions.key(),
+                agreed,
+                using=base.db,
             )
 
     def _chosen(self, names, found, *, purpose):
@@ -228,7 +237,7 @@ class WorkFilter:
         if data.get("language"):
             works = works.filter(language__iexact=data["language"])
         if search_text and data.get("q"):
-            works = search.matching(works, data["q"])
+            works = search.matching(works, data["q"], readable=self.readable)
         return works
 
     @property
@@ -246,6 +255,7 @@ class WorkFilter:
             return search.by_relevance(
                 unsearched,
                 self.data["q"],
+                readable=self.readable,
                 hiding=self.hiding,
                 expected=expected,
                 remembered=self.remembered,

@@ -3,6 +3,8 @@
 PostgreSQL keeps weighted tsvectors per work (`SearchDocument`, GIN-indexed) and ranks
 matches; SQLite, the single-machine default, matches the same columns with LIKE, so the
 archive searches everywhere with one interface and only PostgreSQL ranks by relevance.
+Notes and chapter text decide a match only for works the reader may read without the
+consent gate; other works match on what their blurb shows (see `matching`).
 """
 
 import html
@@ -10,7 +12,7 @@ import re
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
-from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.db.models import BooleanField, Case, ExpressionWrapper, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape, strip_tags
 
@@ -38,31 +40,71 @@ def excluded_terms(query):
     return [t[1:].strip('"').lower() for t in _TERM.findall(query) if t.startswith("-")][:10]
 
 
-def matching(works, query):
-    """Works matching a web-search style query ("quoted phrases", -excluded words)."""
+def matching(works, query, *, readable):
+    """Works matching a web-search style query ("quoted phrases", -excluded words).
+
+    Chapter text and notes decide a match only for the works in `readable`
+    (archive.consent.Readable), those the reader may read without the gate; every other
+    work is matched on what its blurb shows (title, creator, tags, summary), so neither
+    a match nor an excluded word tells what a gated text holds.
+    """
+    open_works = readable.condition()
     if _postgres():
-        # The function (migration 0008) matches through the GIN index even for common words.
-        matches = RawSQL(
-            "SELECT work_id FROM archive_search_matches(websearch_to_tsquery(%s::regconfig, %s))",
-            [CONFIG, query],
-        )
-        return works.filter(pk__in=matches)
+        return works.filter(_postgres_match(query, open_works))
+    return _sqlite_matching(works, query, open_works)
+
+
+def _sqlite_matching(works, query, open_works):
     for term in terms(query):
-        works = works.filter(_text_contains(term))
+        works = works.filter(_visible_text_contains(term, open_works))
     for term in excluded_terms(query):
-        works = works.exclude(_text_contains(term))
+        works = works.exclude(_visible_text_contains(term, open_works))
     return works
 
 
-def _text_contains(term):
+# The functions (migrations 0008 and 0013) match through a GIN index even for common words:
+# the first everything a work holds, the second only what its blurb shows.
+_IN_TEXT = "SELECT work_id FROM archive_search_matches(websearch_to_tsquery(%s::regconfig, %s))"
+_IN_METADATA = (
+    "SELECT work_id FROM archive_search_metadata_matches(websearch_to_tsquery(%s::regconfig, %s))"
+)
+
+
+def _postgres_match(query, open_works):
+    in_text = RawSQL(_IN_TEXT, [CONFIG, query])
+    if open_works is None:
+        return Q(pk__in=in_text)
+    # One set of ids from two index-backed matches over disjoint works, so the cost follows
+    # the matches, not the archive (an OR of the two would test every work).
+    in_metadata = RawSQL(_IN_METADATA, [CONFIG, query])
+    ids = Work.objects.order_by().values("pk")
+    by_text = ids.filter(open_works, pk__in=in_text)
+    by_blurb = ids.exclude(open_works).filter(pk__in=in_metadata)
+    return Q(pk__in=by_text.union(by_blurb, all=True))
+
+
+def _visible_text_contains(term, open_works):
+    if open_works is None:
+        return _metadata_contains(term) | _text_contains(term)
+    return _metadata_contains(term) | (open_works & _text_contains(term))
+
+
+def _metadata_contains(term):
+    """What the blurb (and so the interstitial) shows of a work."""
     return (
         Q(title__icontains=term)
         | Q(creator_name__icontains=term)
         | Q(creator__username__icontains=term)
         | Q(summary__icontains=term)
-        | Q(notes__icontains=term)
-        | Q(end_notes__icontains=term)
         | Q(pk__in=_tagged_with_a_name_containing(term))
+    )
+
+
+def _text_contains(term):
+    """What only a reader past the gate sees: the notes and the story."""
+    return (
+        Q(notes__icontains=term)
+        | Q(end_notes__icontains=term)
         | Q(pk__in=Chapter.objects.filter(body__icontains=term).values("work"))
     )
 
@@ -73,20 +115,22 @@ def _tagged_with_a_name_containing(term):
     return TaggedWork.objects.filter(names).values("content_object")
 
 
-def by_relevance(works, query, *, hiding=None, expected=slice(0, 20), remembered=None):
+def by_relevance(works, query, *, readable, hiding=None, expected=slice(0, 20), remembered=None):
     """The works matching `query` among `works`, best first, as a paginator's object list.
 
+    `readable` is what the reader may read without the gate (see `matching`).
     `hiding` (a condition) leaves works out and counts them; `expected` is the slice the
     listing will show, so that one statement can rank, count and return it (RankedMatches).
     `remembered` (archive.listing_cache) keeps the counts, so that a search counted since
     the works last changed only ranks the page it shows.
     On PostgreSQL matches are ranked on title, creator, tags and summary, so ranking never
-    reads chapter text; works found only in their text follow, most kudos first. SQLite does
-    not rank: newest first.
+    reads chapter text or notes; works found only in their text follow, most kudos first.
+    SQLite does not rank: newest first.
     """
     return RankedMatches(
         works,
         query,
+        readable=readable,
         hiding=hiding,
         expected=expected,
         remembered=remembered or listing_cache.not_remembered,
@@ -98,8 +142,8 @@ class RankedMatches:
     only the ids of the page asked for; until the shown and hidden matches are counted, the
     same statement counts them."""
 
-    def __init__(self, works, query, *, hiding, expected, remembered):
-        self.source = _Matches(works, query, hiding)
+    def __init__(self, works, query, *, readable, hiding, expected, remembered):
+        self.source = _Matches(works, query, readable.condition(), hiding)
         self.expected = expected
         self.remembered = remembered
         self._pages = {}
@@ -146,9 +190,10 @@ class RankedMatches:
 class _Matches:
     """The SQL of a search's matches among some works, each flagged when `hiding` hides it."""
 
-    def __init__(self, works, query, hiding):
+    def __init__(self, works, query, open_works, hiding):
         self.works = works
         self.query = query
+        self.open_works = open_works
         self.hiding = hiding
         try:
             self.sql, self.params, self.order = self._source(
@@ -159,18 +204,41 @@ class _Matches:
 
     def _source(self, flagged):
         if not _postgres():
-            listed = matching(flagged, self.query).order_by().values("id", "is_hidden", "updated")
+            listed = (
+                _sqlite_matching(flagged, self.query, self.open_works)
+                .order_by()
+                .values("id", "is_hidden", "updated")
+            )
             sql, params = listed.query.sql_with_params()
             return sql, params, "updated DESC, id DESC"
-        listed = flagged.order_by().values("id", "is_hidden", "kudos_count")
+        order = "rank DESC, kudos_count DESC, id DESC"
+        if self.open_works is None:
+            listed = flagged.order_by().values("id", "is_hidden", "kudos_count")
+            sql, params = listed.query.sql_with_params()
+            # A join, not IN: the matches are distinct, and a join lets the planner hash them.
+            source = f"""
+                SELECT w.id, w.is_hidden, m.rank, w.kudos_count
+                FROM archive_search_matches(websearch_to_tsquery(%s::regconfig, %s)) m
+                JOIN ({sql}) w ON w.id = m.work_id
+            """
+            return source, [CONFIG, self.query, *params], order
+        # A work open to the reader matches on everything it holds, any other on its blurb:
+        # each match says which, and one join keeps the match that counts for its work.
+        opened = flagged.annotate(is_open=Case(When(self.open_works, then=True), default=False))
+        listed = opened.order_by().values("id", "is_hidden", "kudos_count", "is_open")
         sql, params = listed.query.sql_with_params()
-        # A join, not IN: the matches are distinct, and a join lets the planner hash them.
         source = f"""
             SELECT w.id, w.is_hidden, m.rank, w.kudos_count
-            FROM archive_search_matches(websearch_to_tsquery(%s::regconfig, %s)) m
-            JOIN ({sql}) w ON w.id = m.work_id
+            FROM (
+                SELECT work_id, rank, true AS by_text
+                FROM archive_search_matches(websearch_to_tsquery(%s::regconfig, %s))
+                UNION ALL
+                SELECT work_id, rank, false
+                FROM archive_search_metadata_matches(websearch_to_tsquery(%s::regconfig, %s))
+            ) m
+            JOIN ({sql}) w ON w.id = m.work_id AND w.is_open = m.by_text
         """
-        return source, [CONFIG, self.query, *params], "rank DESC, kudos_count DESC, id DESC"
+        return source, [CONFIG, self.query, CONFIG, self.query, *params], order
 
     def page(self, start, stop, *, totals=None):
         """The shown ids from `start` to `stop`, and (shown, hidden): counted by the same
@@ -263,7 +331,8 @@ def update_search_documents(work_ids=None):
         "document": SearchDocument._meta.db_table,
     }
     # Title and creator weigh most, then tags (with their canonical names), then the
-    # creator's summary and notes, then the story itself.
+    # summary: what a blurb shows, and `metadata` holds (A to C). Notes are read past the
+    # gate, like the story, so they weigh least with it and stay out of `metadata`.
     sql = f"""
         INSERT INTO {tables["document"]} (work_id, document, metadata)
         SELECT id, document, ts_filter(document, '{{a,b,c}}') FROM (
@@ -271,9 +340,9 @@ def update_search_documents(work_ids=None):
             setweight(to_tsvector('{CONFIG}', w.title || ' ' || w.creator_name || ' '
                 || coalesce(r.username, '')), 'A')
             || setweight(to_tsvector('{CONFIG}', coalesce(t.names, '')), 'B')
-            || setweight(to_tsvector('{CONFIG}', w.summary || ' ' || w.notes || ' '
-                || w.end_notes), 'C')
-            || setweight(to_tsvector('{CONFIG}', coalesce(c.text, '')), 'D') AS document
+            || setweight(to_tsvector('{CONFIG}', w.summary), 'C')
+            || setweight(to_tsvector('{CONFIG}', w.notes || ' ' || w.end_notes || ' '
+                || coalesce(c.text, '')), 'D') AS document
         FROM {tables["work"]} w
         LEFT JOIN {tables["reader"]} r ON r.id = w.creator_id
         LEFT JOIN LATERAL (

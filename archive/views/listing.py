@@ -92,6 +92,7 @@ def _listing(request, *, base, template, listing, context=None, relevance=False,
         request.GET,
         base=base.visible_to(request.user),
         exclusions=exclusions.for_request(request),
+        readable=consent.readable(request),
         relevance=relevance,
         listing=(listing, listing_cache.visibility(request.user)),
     )

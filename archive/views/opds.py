@@ -114,7 +114,7 @@ def search_works(request, token=None):
     query = request.GET.get("q", "").strip()[:MAX_QUERY]
     works = catalog.works().none()
     if search.terms(query):
-        works = search.by_relevance(catalog.works(), query)
+        works = search.by_relevance(catalog.works(), query, readable=catalog.readable)
     title = f"Search: {query}" if query else "Search"
     return _acquisition(request, catalog, works, "search", title, query={"q": query})
 

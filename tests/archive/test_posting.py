@@ -6,7 +6,7 @@ import html5lib
 import pytest
 from django.utils import timezone
 
-from archive import bookmarks, kudos, posting, search
+from archive import bookmarks, consent, kudos, posting, search
 from archive.models import Bookmark, Chapter, Kudos, Tag, Work
 from archive.vocabulary import TagKind
 from tests.factories import make_work
@@ -140,10 +140,15 @@ def test_every_change_bumps_the_revision(creator):
 def test_changes_reach_search(creator):
     work = new_draft(creator)
     add(work, "One", "<p>A zebrafish swam by.</p>")
-    assert list(search.matching(Work.objects.all(), "zebrafish")) == [work]
+
+    def found(query):
+        return list(search.matching(Work.objects.all(), query, readable=readable))
+
+    readable = consent.Readable(creator=creator.pk)  # the creator reads their own work
+    assert found("zebrafish") == [work]
     posting.update_chapter(chapter=work.chapters.get(), body="<p>An otter swam by.</p>")
-    assert list(search.matching(Work.objects.all(), "zebrafish")) == []
-    assert list(search.matching(Work.objects.all(), "otter")) == [work]
+    assert found("zebrafish") == []
+    assert found("otter") == [work]
 
 
 # Reordering and deleting chapters
