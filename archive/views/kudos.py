@@ -7,7 +7,7 @@ from archive import consent, kudos
 from archive.forms import ConsentForm
 from archive.gate import get_work_for_reader, metadata_only, render_interstitial
 from archive.models import Work
-from archive.views.reading import _next_within_work
+from archive.views.reading import next_within_work
 from config.clients import client_address
 from config.limits import limit_kudos
 
@@ -45,7 +45,7 @@ def _answer(request, work, message, *, level=messages.SUCCESS, status=200, creat
         }
         return JsonResponse(answer, status=status)
     messages.add_message(request, level, message)
-    return redirect(_next_within_work(request, work, request.POST.get("next", "")))
+    return redirect(next_within_work(work, request.POST.get("next", "")))
 
 
 def _refuse_ungated(request, work, missing):

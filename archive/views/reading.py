@@ -49,7 +49,7 @@ def give_consent(request, work_id):
     consent.record_consent(
         request, work, form.cleaned_data["items"], for_session=form.cleaned_data["remember"]
     )
-    return redirect(_next_within_work(work, form.cleaned_data["next"]))
+    return redirect(next_within_work(work, form.cleaned_data["next"]))
 
 
 def _chapter_index(work):
@@ -73,7 +73,7 @@ def _render_chapter(request, work, chapters, position, *, move_place=True):
     return render(request, "archive/chapter_detail.html", context)
 
 
-def _next_within_work(work, target):
+def next_within_work(work, target):
     """Only return to a page of this same work; anything else goes to the work itself."""
     prefix = work.get_absolute_url()
     path = same_site_path(target)
