@@ -1,8 +1,9 @@
 """Rate limits on writes that invite abuse, in one place so the numbers are easy to tune.
 
-Counts live in the shared cache (Redis when configured); a request over a limit gets the
-429 page (or JSON) from config.views and nothing is saved. Guests are counted by
-config.clients.client_address, so behind the proxy each client has counts of its own.
+Counts live in the database (limits/cache.py), one count for every process, with or without
+Redis; a request over a limit gets the 429 page (or JSON) from config.views and nothing is
+saved. Guests are counted by config.clients.client_address, so behind the proxy each client
+has counts of its own.
 """
 
 import functools

@@ -33,7 +33,8 @@ def _jobs_run_where_they_are_enqueued():
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Rate-limit counters and cached downloads live in the cache; each test starts clean."""
+    """Cached downloads and listings live in the cache; each test starts clean (rate-limit
+    counts are database rows, gone with the test's transaction)."""
     from django.core.cache import cache
 
     cache.clear()

@@ -424,17 +424,17 @@ def test_bookmark_form_query_count(client_for, reader_ask, django_assert_num_que
 def test_saving_a_bookmark_query_count(client_for, reader_ask, django_assert_num_queries):
     work = make_work()
     client = client_for(reader_ask)
-    # session, reader, work, its tags, its warnings, my bookmark (none yet); savepoint, my
-    # bookmark locked, savepoint, insert, release; tags by name, then savepoint, insert and
-    # release for each of the 2 new ones; links to other tags removed, links added, public
-    # count; release
-    with django_assert_num_queries(22):
+    # session, reader, the rate limit's count (start the minute's, purge expired ones), work,
+    # its tags, its warnings, my bookmark (none yet); savepoint, my bookmark locked, savepoint,
+    # insert, release; tags by name, then savepoint, insert and release for each of the 2 new
+    # ones; links to other tags removed, links added, public count; release
+    with django_assert_num_queries(24):
         client.post(bookmark_url(work), form_data(notes="First.", tags="a, b"))
-    # session, reader, work, its tags, its warnings, my bookmark, its tags (the form's
-    # initial value); savepoint, my bookmark locked, update; tags by name, savepoint, insert
-    # and release for the new one; the link to "a" removed, links added; release (the public
-    # count is unchanged)
-    with django_assert_num_queries(17):
+    # session, reader, the rate limit's count (the minute's is started: add it to it), work,
+    # its tags, its warnings, my bookmark, its tags (the form's initial value); savepoint, my
+    # bookmark locked, update; tags by name, savepoint, insert and release for the new one;
+    # the link to "a" removed, links added; release (the public count is unchanged)
+    with django_assert_num_queries(19):
         client.post(bookmark_url(work), form_data(notes="Second.", tags="b, c"))
     assert sorted(Bookmark.objects.get().tags.names()) == ["b", "c"]
 
