@@ -10,6 +10,7 @@ from django.db.models import F, Func, OuterRef, Subquery
 from django.utils import timezone
 
 from conversation.models import COMMENT_KINDS, InboxItem
+from jobs.queue import enqueue_after_commit
 
 
 def notify(*, reader, kind, work=None, chapter=None, comment=None, series=None):
@@ -74,10 +75,11 @@ def delete(*, reader, item_ids):
 
 def email_after_commit(item):
     """Email the notice from a job once the transaction that wrote it commits (the job
-    decides whether the reader wants it)."""
+    decides whether the reader wants it). If the queue cannot be reached, the comment is
+    posted all the same and the resume job emails the notice."""
     from conversation import tasks
 
-    transaction.on_commit(lambda: tasks.email_notice(item.pk))
+    enqueue_after_commit(tasks.email_notice, item.pk)
 
 
 def _items(reader, item_ids):

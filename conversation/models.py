@@ -309,8 +309,10 @@ class InboxItem(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
-    # Set before the notice's email goes out and cleared if sending fails, so that a retry
-    # or a second worker never sends it twice.
+    # A lease: set when a worker claims the notice's email, cleared if sending fails, and
+    # claimable again once expired (JOBS_LEASE_SECONDS), when that worker died before sending.
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    # Set as soon as the email has gone out: never sent again.
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     objects = InboxItemQuerySet.as_manager()
@@ -337,6 +339,12 @@ class InboxItem(models.Model):
             # The header counts a reader's unread items on every page.
             models.Index(
                 fields=["reader"], condition=Q(read_at__isnull=True), name="inbox_unread_idx"
+            ),
+            # The resume job looks every minute for comment notices still to email.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(emailed_at__isnull=True, kind__in=COMMENT_KINDS),
+                name="inbox_email_pending_idx",
             ),
         ]
 

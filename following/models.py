@@ -103,7 +103,9 @@ class Update(models.Model):
         "archive.Series", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Set when every subscriber has had their alert; a retried fan-out starts where it stopped.
+    # Set when every subscriber has had their alert; a retried or resumed fan-out starts where
+    # it stopped. Until then the update is the fan-out's outbox record: the resume job
+    # (following.tasks) delivers any update whose job was lost with a worker.
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -123,6 +125,14 @@ class Update(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["series", "work"], condition=Q(kind="part"), name="update_part_once"
+            ),
+        ]
+        # The resume job looks every minute for updates still to deliver.
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(delivered_at__isnull=True),
+                name="update_undelivered_idx",
             ),
         ]
 
@@ -149,8 +159,11 @@ class Alert(models.Model):
         Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     email = models.CharField(max_length=10, choices=AlertEmail.choices)
-    # Set before the email goes out and cleared if sending fails, so that a retry or a
-    # second worker never sends it again.
+    # A lease: set when a worker claims the email, so no other worker sends it meanwhile;
+    # cleared if sending fails, and claimable again once expired (JOBS_LEASE_SECONDS), when
+    # the worker that claimed it died before it was sent.
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    # Set as soon as the email has gone out: never sent again.
     emailed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -5,6 +5,7 @@ request that posts only enqueues."""
 from django.db import IntegrityError, transaction
 
 from following.models import Update, UpdateKind
+from jobs.queue import enqueue_after_commit
 
 
 def chapter_posted(*, chapter):
@@ -36,4 +37,6 @@ def _record(**subject):
     if created:
         from following.tasks import deliver
 
-        transaction.on_commit(lambda: deliver(update.pk))
+        # The update is the fan-out's outbox record: if the queue cannot be reached, the
+        # chapter is posted all the same and the resume job delivers it.
+        enqueue_after_commit(deliver, update.pk)

@@ -132,14 +132,16 @@ def test_a_crash_mid_fan_out_and_mid_email_sends_nothing_twice(
     with pytest.raises(RuntimeError):
         deliver.call_local(update.pk)  # the worker's first try
     # The first batch was committed whole; the second rolled back with its alerts.
-    assert Alert.objects.count() == delivery.BATCH
+    assert Alert.objects.count() == settings.ALERT_BATCH_SIZE
 
     monkeypatch.setattr(inbox, "notify_update", real_notify)
-    # The retry finishes the fan-out, then the email job fails after 400 messages.
+    # The retry finishes the fan-out, then the 401st email fails: the rest of its batch
+    # still goes out, and the failure stops the job with that one email given back.
     delivery.fan_out(update.pk)
     with pytest.raises(ConnectionError):
         send_update_emails.call_local(update.pk)
-    assert len(mail.outbox) == 400
+    assert len(mail.outbox) == 499
+    assert Alert.objects.filter(emailed_at=None, email_claimed_at=None).count() == 501
     send_update_emails.call_local(update.pk)  # its retry sends the rest
     deliver.call_local(update.pk)  # and the whole job once more changes nothing
 

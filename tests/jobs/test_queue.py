@@ -5,13 +5,15 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from huey import signals
+from huey.consumer_options import ConsumerConfig
 from huey.contrib.djhuey import HUEY
 
 from archive.models import Chapter
 from following import delivery
 from following.models import Alert, Update
 from following.subscriptions import subscribe
-from following.tasks import deliver
+from following.tasks import deliver, send_daily_digests
 from jobs.models import FailedJob
 from jobs.queue import RETRIES
 from tests.factories import make_reader, make_work
@@ -107,3 +109,19 @@ def test_a_job_that_succeeds_on_retry_is_not_kept(creator, monkeypatch, schedule
     HUEY.execute(retry)
     assert Alert.objects.count() == 1
     assert not FailedJob.objects.exists()
+
+
+def test_a_job_interrupted_by_a_stopping_worker_is_handed_back(enqueued):
+    task = deliver.s(7)
+    HUEY._emit(signals.SIGNAL_INTERRUPTED, task)
+    assert enqueued == [task]  # back on the queue for the next worker
+    # A periodic job is not: its next run comes anyway.
+    HUEY._emit(signals.SIGNAL_INTERRUPTED, send_daily_digests.s())
+    assert enqueued == [task]
+
+
+def test_the_worker_stops_gracefully_on_sigterm_and_hands_back_after_a_while(settings):
+    config = ConsumerConfig(**settings.HUEY["consumer"])
+    config.validate()
+    assert config.graceful_signal == "TERM"
+    assert config.shutdown_timeout == settings.JOBS_SHUTDOWN_SECONDS
