@@ -20,6 +20,7 @@ from django.db.models import Case, F, Value, When
 
 from archive.kudos import guest_key
 from archive.models import Work
+from config.cache import RedisAway, circuit_for
 from config.clients import client_address
 
 PREFIX = "archive:hits:"
@@ -54,11 +55,17 @@ def count_hit(request, work):
     if settings.REDIS_URL:
         seen = f"{PREFIX}seen:{day}:{work.pk}"
         try:
-            return bool(_redis().eval(_COUNT, 2, seen, PENDING, visitor, work.pk, SEEN_SECONDS))
+            # Through the cache's circuit: while Redis is away, no request waits for it.
+            counted = circuit_for(settings.REDIS_URL).call(
+                _redis().eval, _COUNT, 2, seen, PENDING, visitor, work.pk, SEEN_SECONDS
+            )
+        except RedisAway:
+            return False  # the outage is logged once, by the circuit
         except redis.RedisError as error:
             # A hit is not worth a failed page: the reader reads on, uncounted.
             logger.warning("hit not counted: %s", type(error).__name__)
             return False
+        return bool(counted)
     if not cache.add(f"{PREFIX}seen:{day}:{work.pk}:{visitor}", 1, SEEN_SECONDS):
         return False
     Work.objects.filter(pk=work.pk).update(hits=F("hits") + 1)

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "conversation",
     "following",
     "jobs",
+    "limits",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +111,21 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("SQLITE_PATH") or BASE_DIR / "db.sqlite3",
+            # The app server and the job worker write to this one file at once, and SQLite
+            # takes one writer at a time. A writer must wait its turn, not fail with the 503:
+            # - WAL, so that readers never wait for the writer nor the writer for readers;
+            # - BEGIN IMMEDIATE, so that a transaction takes the write lock before it reads:
+            #   a deferred one that read first and then meets another writer is refused at
+            #   once, without waiting (a deadlock to SQLite), which was issue 18's 503;
+            # - a busy timeout longer than any write holds the lock (a fan-out batch, an
+            #   import), and shorter than gunicorn's 30 s worker timeout;
+            # - synchronous=NORMAL, safe with WAL: a power cut may lose the last commits,
+            #   never corrupt the file, and a commit no longer waits for the disk.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            },
         }
     }
 
@@ -170,23 +186,20 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, for which Redis being away is a miss and a skipped write,
+            # so pages are served from the database meanwhile (config/cache.py).
+            "BACKEND": "config.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
-            # When Redis is away a request gets the 503 page at once instead of hanging a
-            # worker (redis-py waits forever by default).
+            # When Redis stops answering, a request waits 2 s at most before going on without
+            # it (redis-py waits forever by default), and the next few seconds' not at all.
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-    # Django's own Redis backend increments atomically; django-ratelimit's list of supported
-    # backends only names third-party Redis packages.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+    # Django's cached_db sessions, which stay true while Redis is away (config/sessions.py).
+    SESSION_ENGINE = "config.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
-    # Without Redis, rate limits count in each process's memory: right for one process,
-    # approximate with several workers. Production with more than one worker sets REDIS_URL.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
@@ -229,7 +242,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Rate limits (django-ratelimit) count in the shared cache, so they hold across app servers.
+# Rate limits (django-ratelimit) count in the database, with or without Redis: one count for
+# every worker and app server, which no other cache traffic can evict (limits/cache.py).
+CACHES["limits"] = {"BACKEND": "limits.cache.RateCountCache"}
+RATELIMIT_USE_CACHE = "limits"
+# django-ratelimit warns about any backend not on its short list, which names no database one.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_VIEW = "config.views.rate_limited"
 
@@ -267,6 +285,11 @@ EMAIL_BACKEND = (
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
 )
+# Without an SMTP host, mail may be written to files in this folder instead of the console
+# (one file per connection), where a script or a test can read what was sent.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH")
+if EMAIL_FILE_PATH and not EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
@@ -285,20 +308,50 @@ if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).
 # starts a worker beside the server. JOBS_IMMEDIATE runs each job inside the call that
 # enqueues it (tests, and scripts that must not leave work behind).
 JOBS_IMMEDIATE = env_bool("JOBS_IMMEDIATE", False)
+# A worker can die holding a job (killed, crashed, its machine gone), and an enqueue can fail;
+# the database keeps what each job owes, and a job every minute takes up what is still undone
+# this long after it was written (following.tasks, conversation.tasks).
+JOBS_RESUME_AFTER_SECONDS = env_int("JOBS_RESUME_AFTER_SECONDS", 120)
+# An email claimed by a worker that then died is claimed again after this long; longer than
+# sending a batch of emails ever takes, so a slow worker's claim is not taken from it.
+JOBS_LEASE_SECONDS = env_int("JOBS_LEASE_SECONDS", 600, minimum=1)
+# How long a worker asked to stop waits for its running jobs before handing them back:
+# within the ten seconds a container manager allows before it kills.
+JOBS_SHUTDOWN_SECONDS = env_int("JOBS_SHUTDOWN_SECONDS", 8)
+# Alerts written per transaction of a fan-out.
+ALERT_BATCH_SIZE = env_int("ALERT_BATCH_SIZE", 500, minimum=1)
+
+
+def _with_timeouts(url, *, connect, read):
+    """A Redis URL that gives up on a silent server (redis-py reads these from the query)."""
+    parts = urlsplit(url)
+    if "socket_timeout" in parts.query:
+        return url
+    timeouts = f"socket_connect_timeout={connect}&socket_timeout={read}"
+    return parts._replace(query="&".join(filter(None, [parts.query, timeouts]))).geturl()
+
+
 HUEY = {
     "name": "archive",
     "immediate": JOBS_IMMEDIATE,
     # Results are never read: a job's effect is in the database.
     "results": False,
     "utc": True,
+    # An enqueue while Redis does not answer gives up within seconds, like the cache,
+    # instead of holding the request (redis-py waits forever by default); the job's row
+    # stays in the database for the resume job. 5 s outlasts the worker's 1 s poll.
     **(
-        {"huey_class": "huey.RedisHuey", "url": REDIS_URL}
+        {"huey_class": "huey.RedisHuey", "url": _with_timeouts(REDIS_URL, connect=2, read=5)}
         if REDIS_URL
         else {
             "huey_class": "huey.SqliteHuey",
             "filename": str(env_str("JOBS_SQLITE_PATH") or BASE_DIR / "jobs.sqlite3"),
         }
     ),
+    # SIGTERM (what systemd, container managers and `make` send) stops a worker gracefully:
+    # it takes no new job and finishes the ones it holds for up to JOBS_SHUTDOWN_SECONDS,
+    # then hands back those still running (jobs.queue). SIGINT stops it at once.
+    "consumer": {"graceful_signal": "TERM", "shutdown_timeout": JOBS_SHUTDOWN_SECONDS},
 }
 
 LOGGING = {

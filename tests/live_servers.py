@@ -1,19 +1,23 @@
-"""Real app servers for the tests that need more than the test client (faults, scale-out):
-gunicorn processes on loopback against a PostgreSQL database of the test's own, and a small
-browser that keeps its cookies whichever server answers.
+"""Real app servers for the tests that need more than the test client (faults, scale-out,
+concurrent writers, Redis away): gunicorn processes on loopback against a database of the
+test's own (on PostgreSQL, or a SQLite file: see live_database), and a small browser that
+keeps its cookies whichever server answers.
 
-They run in the PostgreSQL pass of the suite. Where PostgreSQL or Redis cannot be reached they
-skip, unless REQUIRE_SCALE_OUT_TESTS is set (as in CI), where that is a failure.
+Those on PostgreSQL alone run in its pass of the suite. Where PostgreSQL or Redis cannot be
+reached they skip, unless REQUIRE_SCALE_OUT_TESTS is set (as in CI), where that is a failure.
 """
 
+import contextlib
 import http.cookiejar
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -64,12 +68,17 @@ def admin_connection(url):
 class LiveDatabase:
     """A migrated database of its own on the suite's PostgreSQL server, dropped at the end."""
 
-    def __init__(self, url, purpose):
+    def __init__(self, url, purpose, *, template=None):
+        """Migrated afresh, or copied from `template`, a migrated database nobody is connected
+        to (the suite's test database: a copy takes a second, migrating many)."""
         self.admin = admin_connection(url)
         self.name = f"archive_{purpose}_{uuid.uuid4().hex[:8]}"
         self.url = url.rsplit("/", 1)[0] + "/" + self.name
-        self.admin.execute(f'CREATE DATABASE "{self.name}"')
-        self.manage("migrate", "--noinput", "--verbosity", "0")
+        if template:
+            self.admin.execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{template}"')
+        else:
+            self.admin.execute(f'CREATE DATABASE "{self.name}"')
+            self.manage("migrate", "--noinput", "--verbosity", "0")
 
     def env(self, **extra):
         """The environment of a server or command using this database."""
@@ -130,16 +139,71 @@ class LiveDatabase:
         self.admin.close()
 
 
+class LiveSqlite:
+    """A SQLite file of its own, with its job queue file beside it: the one-machine archive,
+    as `make serve` runs it. Same interface as LiveDatabase."""
+
+    def __init__(self, folder, *, copy_of=None):
+        """Migrated afresh, or copied from `copy_of`, a migrated database's connection (the
+        suite's test database: a copy takes milliseconds, migrating seconds)."""
+        self.folder = Path(folder)
+        self.path = self.folder / "archive.sqlite3"
+        if copy_of is None:
+            self.manage("migrate", "--noinput", "--verbosity", "0")
+        else:
+            with contextlib.closing(sqlite3.connect(self.path)) as copy:
+                copy_of.backup(copy)
+
+    def env(self, **extra):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO"))}
+        for name in ("DATABASE_URL", "REDIS_URL", "JOBS_IMMEDIATE"):
+            env.pop(name, None)
+        env.update(
+            DJANGO_SETTINGS_MODULE="tests.server_settings",
+            SQLITE_PATH=str(self.path),
+            JOBS_SQLITE_PATH=str(self.folder / "jobs.sqlite3"),
+            SECRET_KEY=SECRET_KEY,
+            DEBUG="false",
+            SECURE_COOKIES="false",
+        )
+        env.update(extra)
+        return env
+
+    manage = LiveDatabase.manage
+    run = LiveDatabase.run
+
+    def drop(self):
+        pass  # the test's temporary folder goes with it
+
+
+def live_database(purpose, folder, django_db_blocker):
+    """A database of the test's own on the kind of database the suite runs against: a copy of
+    the suite's test database, on the PostgreSQL server or as a SQLite file in `folder`. The
+    test is marked django_db(transaction=True), so that the copy holds nothing uncommitted."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            connection.close()  # PostgreSQL copies only a database nobody is connected to
+            return LiveDatabase(postgres_url(), purpose, template=connection.settings_dict["NAME"])
+        connection.ensure_connection()
+        return LiveSqlite(folder, copy_of=connection.connection)
+
+
 class Server:
     """One gunicorn process on a free loopback port."""
 
-    def __init__(self, env, log_path, *, workers=1):
+    def __init__(self, env, log_path, *, workers=1, pids_log=None):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
+        self.pids_log = pids_log
         command = [sys.executable, "-m", "gunicorn", "config.wsgi"]
         command += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(workers)]
-        command += ["--access-logfile", "/dev/null", "--error-logfile", "-"]
+        command += ["--access-logfile", str(pids_log or "/dev/null"), "--error-logfile", "-"]
+        if pids_log:
+            # One line per request: the pid of the worker that answered it.
+            command += ["--access-logformat", "%(p)s"]
         with open(log_path, "w") as log:
             self.process = subprocess.Popen(
                 command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -159,6 +223,10 @@ class Server:
 
     def log(self):
         return Path(self.log_path).read_text(errors="replace")
+
+    def pids(self):
+        """The worker pid of each request answered so far, in order (needs `pids_log`)."""
+        return Path(self.pids_log).read_text().split()
 
     def stop(self):
         self.process.terminate()
@@ -217,6 +285,29 @@ class Browser:
         answer = self.post(server.url + "/login/", {"username": username, "password": password})
         assert answer.status == 302, answer.text
         return answer
+
+    def sign_in_with(self, server, session_key):
+        """Carry a session made beforehand (with the test client's force_login), instead of
+        paying for a real password hash at every login."""
+        cookie = http.cookiejar.Cookie(
+            version=0,
+            name="sessionid",
+            value=session_key,
+            port=None,
+            port_specified=False,
+            domain=urllib.parse.urlsplit(server.url).hostname,
+            domain_specified=False,
+            domain_initial_dot=False,
+            path="/",
+            path_specified=True,
+            secure=False,
+            expires=None,
+            discard=True,
+            comment=None,
+            comment_url=None,
+            rest={},
+        )
+        self.cookies.set_cookie(cookie)
 
     def cookie(self, name):
         return next((c.value for c in self.cookies if c.name == name), "")

@@ -346,8 +346,14 @@ def test_the_job_queue_is_a_sqlite_file_by_default_and_redis_with_redis_url(tmp_
     assert queue["immediate"] is False
     queue = load_settings("HUEY", REDIS_URL="redis://127.0.0.1:6379/3")["HUEY"]
     assert queue["huey_class"] == "huey.RedisHuey"
-    assert queue["url"] == "redis://127.0.0.1:6379/3"
+    # An enqueue gives up on a Redis that does not answer instead of holding the request.
+    assert queue["url"] == "redis://127.0.0.1:6379/3?socket_connect_timeout=2&socket_timeout=5"
     assert load_settings("HUEY", JOBS_IMMEDIATE="yes")["HUEY"]["immediate"] is True
+
+
+def test_the_job_queues_redis_timeouts_keep_what_the_url_says():
+    url = "redis://127.0.0.1:6379/3?socket_timeout=9"
+    assert load_settings("HUEY", REDIS_URL=url)["HUEY"]["url"] == url
 
 
 def test_site_url_must_be_a_web_address():
