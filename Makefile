@@ -27,9 +27,11 @@ $(VENV)/.installed: $(VENV)/.installed-serve
 install-serve: $(VENV)/.installed-serve
 install: $(VENV)/.installed
 
-# The job worker (alerts, email, counters) runs beside the server and stops with it.
+# The job worker (alerts, email, counters) runs beside the server and stops with it: told
+# to stop (SIGTERM), it finishes its running jobs for up to JOBS_SHUTDOWN_SECONDS and hands
+# back the rest to the queue, and the target waits for that, leaving nothing running.
 WORKER_CMD = $(BIN)/python manage.py run_huey --workers $${JOB_WORKERS:-2} --worker-type thread
-WITH_WORKER = $(WORKER_CMD) & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM;
+WITH_WORKER = $(WORKER_CMD) & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM;
 
 run: install-serve
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
@@ -55,21 +57,47 @@ migrate: install-serve .secret_key
 	$(SERVE_ENV) $(BIN)/python manage.py migrate --noinput
 	$(SERVE_ENV) $(BIN)/python manage.py load_seed_works
 
-serve: install-serve .secret_key
+# gunicorn's process id while it runs, for `make reload`: one file per port, so servers side by
+# side in one checkout each have their own. The job worker's is kept beside it.
+SERVE_PIDFILE ?= .serve-$(PORT).pid
+WORKER_PIDFILE = $(SERVE_PIDFILE:.pid=.worker.pid)
+SERVE_RUNNING = kill -0 $$(cat $(SERVE_PIDFILE) 2>/dev/null) 2>/dev/null
+
+# What a version needs before it serves, for `make serve` and `make reload` alike: the deploy
+# checks, migrations (see SERVE_MIGRATE) or a check that none is pending, and the static files,
+# compressed and fingerprinted again only when their sources changed (that takes seconds).
+prepare: install-serve .secret_key
 	$(SERVE_ENV) $(BIN)/python manage.py check --deploy --fail-level ERROR
 	@case "$(SERVE_MIGRATE)" in \
 		true) $(MAKE) --no-print-directory migrate ;; \
 		false) ;; \
 		*) echo "SERVE_MIGRATE must be true or false, not '$(SERVE_MIGRATE)'." >&2; exit 1 ;; \
 	esac
-	@$(SERVE_ENV) $(BIN)/python manage.py migrate --check --noinput >/dev/null || { \
-		echo "The database has migrations to apply: run 'make migrate' once first." >&2; exit 1; }
-	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(if $(filter false,$(SERVE_MIGRATE)),@$(SERVE_ENV) $(BIN)/python manage.py migrate --check \
+		--noinput >/dev/null || { \
+		echo "The database has migrations to apply: run 'make migrate' once first." >&2; exit 1; })
+	$(SERVE_ENV) $(BIN)/python manage.py collectstatic_if_changed
+
+serve: install-serve .secret_key
 	@case "$(SERVE_WORKER)" in true|false) ;; \
 		*) echo "SERVE_WORKER must be true or false, not '$(SERVE_WORKER)'." >&2; exit 1 ;; esac
-	$(if $(filter true,$(SERVE_WORKER)),$(SERVE_ENV) $(WITH_WORKER)) $(SERVE_ENV) $(BIN)/gunicorn \
-		config.wsgi --bind $(HOST):$(PORT) \
+	@$(MAKE) --no-print-directory prepare
+	$(if $(filter true,$(SERVE_WORKER)),$(SERVE_ENV) $(WITH_WORKER) echo $$! > $(WORKER_PIDFILE);,rm -f $(WORKER_PIDFILE);) \
+	$(SERVE_ENV) $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --pid $(SERVE_PIDFILE) \
 		--workers $${WEB_CONCURRENCY:-2} --access-logfile /dev/null --error-logfile -
+
+# A new version without refusing a request: the steps above run while the server goes on
+# serving, then gunicorn starts new workers, which import the new code, and stops the old ones
+# as they finish their requests (HUP); the job worker restarts once its running jobs are done.
+# The environment stays the one `make serve` started with: a change to it needs a restart.
+reload: install-serve .secret_key
+	@$(SERVE_RUNNING) || { echo "No 'make serve' runs on port $(PORT) ($(SERVE_PIDFILE))." >&2; exit 1; }
+	@$(MAKE) --no-print-directory prepare
+	kill -HUP $$(cat $(SERVE_PIDFILE))
+	@worker=$$(cat $(WORKER_PIDFILE) 2>/dev/null) && ps -o args= -p $$worker | grep -q run_huey \
+		&& kill -HUP $$worker || true
+
+.PHONY: prepare reload
 
 # The job worker alone, for machines that run workers apart from the app servers (with
 # REDIS_URL, which carries the queue between them). JOB_WORKERS threads, default 2.
