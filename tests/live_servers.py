@@ -65,6 +65,20 @@ def admin_connection(url):
         skip_or_fail(f"PostgreSQL is unreachable: {error}")
 
 
+def manage(*args, env):
+    """Run a manage.py command in a process of its own with `env`; its output, or a failure."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
 class LiveDatabase:
     """A migrated database of its own on the suite's PostgreSQL server, dropped at the end."""
 
@@ -95,16 +109,7 @@ class LiveDatabase:
         return env
 
     def manage(self, *args, **env):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=BASE_DIR,
-            env=self.env(**env),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-        return result.stdout
+        return manage(*args, env=self.env(**env))
 
     def run(self, code):
         """Run Python in Django against this database; what it prints last is read as JSON."""

@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -32,8 +31,8 @@ from conversation.models import WorkCommentSettings
 from following.subscriptions import subscribe
 from jobs.models import FailedJob
 from tests.factories import make_reader, make_work
+from tests.live_servers import manage
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 # The README's backup command. Content types and permissions are left out: `migrate` makes
 # them in the new database, under other ids, so rows refer to them by natural key. Sessions
 # are short-lived and signed with the old server's key. Primary keys are kept as they are
@@ -132,21 +131,8 @@ def dump(path, env=None):
     if env is None:
         call_command("dumpdata", *DUMPDATA_OPTIONS, output=str(path), verbosity=0)
     else:
-        manage(env, "dumpdata", *DUMPDATA_OPTIONS, f"--output={path}")
+        manage("dumpdata", *DUMPDATA_OPTIONS, f"--output={path}", env=env)
     return json.loads(Path(path).read_text())
-
-
-def manage(env, *args):
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 # dumpdata writes times to the millisecond: one saved less than a millisecond past a second
@@ -192,8 +178,8 @@ def test_every_kind_of_row_survives_dumpdata_and_loaddata_into_an_empty_database
 
     env, drop = empty_database_env(tmp_path)
     try:
-        manage(env, "migrate", "--noinput", "--verbosity=0")
-        manage(env, "loaddata", str(tmp_path / "backup.json"), "--verbosity=0")
+        manage("migrate", "--noinput", "--verbosity=0", env=env)
+        manage("loaddata", str(tmp_path / "backup.json"), "--verbosity=0", env=env)
         restored = dump(tmp_path / "restored.json", env)
     finally:
         drop()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_servers import LiveDatabase, postgres_url, skip_or_fail
+from tests.live_servers import LiveDatabase, manage, postgres_url, skip_or_fail
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -92,19 +92,6 @@ def sqlite_env(database, queue):
     }
     env.update(DEBUG="true", SQLITE_PATH=str(database), JOBS_SQLITE_PATH=str(queue))
     return env
-
-
-def manage(*args, env):
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 def shell(code, *, env):
