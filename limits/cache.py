@@ -93,9 +93,13 @@ class RateCountCache(BaseCache):
             if connection.features.has_select_for_update_skip_locked
             else ""
         )
+        # The batch is chosen once, in a CTE: as a subquery of the DELETE, PostgreSQL may
+        # run it again for each row it checks, and each run skips the rows the last one
+        # locked, so the statement deleted every expired row instead of a batch.
         self._execute(
-            f"DELETE FROM {_TABLE} WHERE id IN (SELECT id FROM {_TABLE} WHERE expires_at <= %s "
-            f"ORDER BY expires_at LIMIT {PURGE_BATCH}{skip})",
+            f"WITH batch AS (SELECT id FROM {_TABLE} WHERE expires_at <= %s "
+            f"ORDER BY expires_at LIMIT {PURGE_BATCH}{skip}) "
+            f"DELETE FROM {_TABLE} WHERE id IN (SELECT id FROM batch)",
             [self._now()],
         )
 
