@@ -21,6 +21,7 @@ from django.utils import timezone
 from huey import signals
 from huey.api import PeriodicTask
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
+from huey.utils import normalize_time
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,10 @@ logger = logging.getLogger(__name__)
 RETRIES = 5
 RETRY_DELAY = 10
 RETRY_BACKOFF = 2
+
+# How long after a stopping worker hands a job back it is due again: long enough for that
+# worker's process to be gone.
+HAND_BACK_DELAY = 2
 
 job = partial(db_task, retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RETRY_BACKOFF)
 periodic_job = partial(
@@ -93,8 +98,12 @@ def hand_back_interrupted(signal, task):
     # periodic job is not put back: its next run comes anyway.
     if isinstance(task, PeriodicTask):
         return
+    # Into the schedule, due in a moment, not onto the queue: this worker's own threads may
+    # still be waiting on the queue (a blocking read on Redis) and would take the job back
+    # just before the process exits. Only a running worker's scheduler moves it on.
+    task.eta = normalize_time(delay=HAND_BACK_DELAY, utc=HUEY.utc)
     try:
-        HUEY.enqueue(task)
+        HUEY.add_schedule(task)
     except Exception as error:
         logger.warning(
             "interrupted job %s not handed back (%s): the resume job will take it up",

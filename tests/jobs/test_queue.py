@@ -15,7 +15,7 @@ from following.models import Alert, Update
 from following.subscriptions import subscribe
 from following.tasks import deliver, send_daily_digests
 from jobs.models import FailedJob
-from jobs.queue import RETRIES
+from jobs.queue import HAND_BACK_DELAY, RETRIES
 from tests.factories import make_reader, make_work
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -111,13 +111,19 @@ def test_a_job_that_succeeds_on_retry_is_not_kept(creator, monkeypatch, schedule
     assert not FailedJob.objects.exists()
 
 
-def test_a_job_interrupted_by_a_stopping_worker_is_handed_back(enqueued):
+def test_a_job_interrupted_by_a_stopping_worker_is_handed_back(enqueued, schedule):
     task = deliver.s(7)
     HUEY._emit(signals.SIGNAL_INTERRUPTED, task)
-    assert enqueued == [task]  # back on the queue for the next worker
+    # Into the schedule, not onto the queue, where the stopping worker's own threads might
+    # take it back on their way out; due again a moment later, for the next worker.
+    assert enqueued == []
+    assert [held.id for held in HUEY.scheduled()] == [task.id]
+    assert not HUEY.read_schedule(now())
+    due = HUEY.read_schedule(now() + datetime.timedelta(seconds=HAND_BACK_DELAY + 1))
+    assert [held.id for held in due] == [task.id]
     # A periodic job is not: its next run comes anyway.
     HUEY._emit(signals.SIGNAL_INTERRUPTED, send_daily_digests.s())
-    assert enqueued == [task]
+    assert not HUEY.scheduled()
 
 
 def test_the_worker_stops_gracefully_on_sigterm_and_hands_back_after_a_while(settings):
