@@ -56,6 +56,14 @@ def test_the_kudos_limit_outlasts_a_flood_of_other_cache_entries(client):
 
 
 @pytest.mark.django_db
+def test_a_limit_lifts_when_its_window_has_ended(client, rate_limit_clock):
+    url = reverse("archive:kudos", args=[make_work(chapters=1).pk])
+    assert [client.post(url).status_code for _ in range(31)] == [302] * 30 + [429]
+    rate_limit_clock.advance(61)  # past the minute's end, wherever it fell: counted afresh
+    assert client.post(url).status_code == 302
+
+
+@pytest.mark.django_db
 def test_clearing_the_cache_clears_no_limit(client):
     for number in range(10):
         client.post(reverse("accounts:signup"), {"username": f"hopeful{number}"})
