@@ -11,7 +11,7 @@ from functools import reduce
 
 from django.db.models import Q
 
-from archive.vocabulary import ArchiveWarning, ConsentItem, Rating, StandingChoice
+from archive.vocabulary import ConsentItem, StandingChoice
 
 # In the server-side session: {work pk: [items]} and items agreed for the whole session.
 SESSION_WORK_CONSENTS = "consent_by_work"
@@ -95,21 +95,15 @@ class Readable:
 
 
 def _covered_by(agreed):
-    """Works whose rating and warnings need nothing beyond `agreed` (see Work.consent_items)."""
-    ratings = [r for r in Rating.values if _item("rating", r) in agreed | _UNGATED]
-    unagreed = [w for w in ArchiveWarning.values if _item("warning", w) not in agreed | _UNGATED]
-    covered = Q(rating__in=ratings)
-    return covered & ~Q(warning_set__has_any=unagreed) if unagreed else covered
+    """Works whose consent_items() (Work.consent_items) all lie in `agreed`, as a condition."""
+    unagreed = [item.split(":", 1) for item in ConsentItem.values if item not in agreed]
+    ratings = [value for kind, value in unagreed if kind == "rating"]
+    warnings = [value for kind, value in unagreed if kind == "warning"]
+    # Never an empty Q(), which an OR of conditions would drop: with every rating agreed to,
+    # NOT IN () is every work.
+    covered = ~Q(rating__in=ratings)
+    return covered & ~Q(warning_set__has_any=warnings) if warnings else covered
 
-
-def _item(kind, value):
-    return f"{kind}:{value}"
-
-
-_UNGATED = frozenset(
-    {_item("rating", r) for r in Rating.values}
-    | {_item("warning", w) for w in ArchiveWarning.values}
-) - set(ConsentItem.values)
 
 # What a request that agreed to nothing may read (the public catalog, a guest's first visit).
 NOTHING_AGREED = Readable()
