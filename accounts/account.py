@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Reader
-from archive import search
+from archive.listing import search
 from archive.models import Bookmark, BookmarkTag, Kudos, Work
 
 # The byline an orphaned work keeps, as on AO3, so it never reads as "Anonymous" by accident.

@@ -5,7 +5,7 @@ from functools import cache
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
-from archive import listing_cache
+from archive.listing import cache as listing_cache
 from conversation import inbox
 
 

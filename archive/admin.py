@@ -7,8 +7,8 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.template.response import TemplateResponse
 
-from archive import admin_input, posting, search, tags
-from archive.counters import refresh_work_counts
+from archive import admin_input
+from archive.listing import search
 from archive.models import (
     Bookmark,
     Chapter,
@@ -18,8 +18,10 @@ from archive.models import (
     Work,
     WorkWarning,
 )
-from archive.sanitize import demote_headings, sanitize_html
-from archive.words import count_words
+from archive.writing import posting, tags
+from archive.writing.counters import refresh_work_counts
+from archive.writing.sanitize import demote_headings, sanitize_html
+from archive.writing.words import count_words
 
 WORK_HTML_FIELDS = ["summary", "notes", "end_notes"]
 CHAPTER_HTML_FIELDS = ["summary", "notes", "end_notes", "body"]

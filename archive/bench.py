@@ -78,7 +78,7 @@ def measure_in_turn(clients, url, *, requests, warmup=0, page="", before=None):
 
 
 def renew_listing_generation():
-    """As if the works changed: every listing counts again (archive.listing_cache)."""
+    """As if the works changed: every listing counts again (archive.listing.cache)."""
     ListingGeneration.objects.update(token=uuid.uuid4().hex)
 
 

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from accounts.models import Reader
 from archive.models import Bookmark, Chapter, Kudos, Tag, TaggedWork, Work, WorkWarning
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
-from archive.words import count_words
+from archive.writing.words import count_words
 
 # Every generated work's creator name and every generated reader's username starts with
 # this, so the corpus can be told apart from real works and is never generated twice.
@@ -677,7 +677,7 @@ class _Generator:
         """Fill the full-text search documents, on PostgreSQL, through the search module."""
         update = _search_documents_updater()
         if update is None:
-            return "not made: archive.search.update_search_documents does not exist yet"
+            return "not made: archive.listing.search.update_search_documents does not exist yet"
         bar = self.progress(desc="search documents", total=1, unit="statement")
         update()
         bar.update()
@@ -690,7 +690,7 @@ class _Generator:
 def _search_documents_updater():
     # The search module is being written alongside this one; until it lands, skip the step.
     try:
-        from archive import search
+        from archive.listing import search
     except ImportError:
         return None
     return getattr(search, "update_search_documents", None)

@@ -607,7 +607,7 @@ class ListingGeneration(models.Model):
     any change that can alter a listing's counts or facets: a work added, deleted or changed
     in a column that lists filter, count or search on (not its hits, kudos, bookmark or
     comment counters), a tag or chapter changed, a search document or a username rewritten.
-    Counts are cached under the token (archive.listing_cache), so a cached count always
+    Counts are cached under the token (archive.listing.cache), so a cached count always
     belongs to the data it was counted from, whatever code or SQL made the change. A random
     token rather than a counter: a rolled-back change can never hand its number on to
     different data.

@@ -2,7 +2,7 @@
 
 from huey import crontab
 
-from archive import hits
+from archive.reading import hits
 from jobs.queue import periodic_job
 
 

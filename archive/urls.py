@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from archive.feeds import SeriesFeed, WorksFeed
+from archive.exporting.feeds import SeriesFeed, WorksFeed
 from archive.views import (
     bookmarks,
     creators,

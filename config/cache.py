@@ -64,7 +64,7 @@ _circuits = {}
 
 
 def circuit_for(location):
-    """The process's circuit for one Redis server, shared by the cache and archive.hits."""
+    """The process's circuit for one Redis server, shared by the cache and archive.reading.hits."""
     return _circuits.setdefault(str(location), Circuit(location))
 
 

@@ -11,7 +11,7 @@ from django.utils.html import strip_tags
 
 from accounts import relations
 from archive.models import Work
-from archive.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize_html
+from archive.writing.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize_html
 from conversation import inbox
 from conversation.models import (
     Comment,

@@ -110,7 +110,7 @@ class Comment(models.Model):
     # A guest's name and address; the address is for staff only and never shown.
     guest_name = models.CharField(max_length=100, blank=True)
     guest_email = models.EmailField(blank=True)
-    # Sanitised HTML (archive.sanitize), emptied when the comment is deleted.
+    # Sanitised HTML (archive.writing.sanitize), emptied when the comment is deleted.
     body = models.TextField(blank=True)
     status = models.CharField(
         max_length=10, choices=CommentStatus.choices, default=CommentStatus.SHOWN

@@ -30,7 +30,7 @@ def subscriptions_for(update):
 
 def hiding_readers(work):
     """Readers whose standing choices, excluded tags or mutes keep `work` out of their lists,
-    as archive.exclusions does for pages: they are never told of it."""
+    as archive.listing.exclusions does for pages: they are never told of it."""
     items = [f"rating:{work.rating}", *(f"warning:{warning}" for warning in work.warning_set)]
     families = list(work.families)
     hiding = Q(

@@ -10,8 +10,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import AlertEmail
-from archive import exclusions
-from archive.gate import get_work_for_reader, metadata_only
+from archive.consent.gates import get_work_for_reader, metadata_only
+from archive.listing import exclusions
 from archive.models import Series, Work
 from config.paths import same_site_path
 from following.models import Alert, Subscription

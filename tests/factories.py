@@ -4,10 +4,10 @@ import datetime
 import itertools
 
 from accounts.models import ConsentChoice, Reader
-from archive import search
+from archive.listing import search
 from archive.models import Chapter, Tag, Work, WorkWarning
 from archive.vocabulary import ConsentItem
-from archive.words import count_words
+from archive.writing.words import count_words
 
 PASSWORD = "correct horse battery staple"
 _serial = itertools.count(1)

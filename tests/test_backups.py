@@ -23,9 +23,10 @@ from django.utils import timezone
 
 from accounts import relations
 from accounts.models import ExcludedTag, FeedToken, SavedFilter
-from archive import bookmarks, kudos, posting, series
 from archive.models import Reading, Series, Tag
+from archive.reading import bookmarks, kudos
 from archive.vocabulary import ConsentItem, StandingChoice, TagKind
+from archive.writing import posting, series
 from conversation import comments
 from conversation.models import WorkCommentSettings
 from following.subscriptions import subscribe

@@ -33,7 +33,7 @@ import json
 from django.contrib.auth.hashers import make_password
 from django.test import Client
 from accounts.models import Reader
-from archive import posting
+from archive.writing import posting
 from following.bench import make_subscribers
 from tests.factories import make_work
 

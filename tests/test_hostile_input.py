@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import ExcludedTag, FeedToken, SavedFilter
-from archive import bookmarks, reading_history
 from archive.models import Tag
+from archive.reading import bookmarks
+from archive.reading import history as reading_history
 from archive.vocabulary import ConsentItem, StandingChoice, TagKind
 from tests.factories import PASSWORD, make_reader, make_work
 from tests.sweep import all_routes, saved_rows

@@ -205,7 +205,7 @@ def test_a_sign_out_refused_during_an_outage_leaves_no_copy_to_come_back(real_re
 SETUP = """
 import json
 from django.test import Client
-from archive import downloads
+from archive.exporting import downloads
 from archive.models import Tag
 from tests.factories import make_reader, make_work
 

@@ -14,8 +14,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import ExcludedTag, FeedToken, SavedFilter
-from archive import bookmarks, downloads, reading_history
+from archive.exporting import downloads
 from archive.models import Bookmark, Chapter, Reading, Tag, Work
+from archive.reading import bookmarks
+from archive.reading import history as reading_history
 from archive.vocabulary import StandingChoice, TagKind
 from tests.factories import PASSWORD, body_marker, make_reader, make_work
 from tests.sweep import all_routes, saved_rows, site_routes

@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 
 from accounts.forms import ConsentPreferencesForm
 from accounts.preferences import save_consent_choices
-from archive import consent
+from archive.consent import policy as consent
 from config.paths import same_site_path
 
 

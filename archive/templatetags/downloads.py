@@ -1,6 +1,6 @@
 from django import template
 
-from archive import downloads
+from archive.exporting import downloads
 
 register = template.Library()
 

@@ -1,7 +1,8 @@
 from django import template
 
-from archive import exclusions, search, series
+from archive.listing import exclusions, search
 from archive.models import Work
+from archive.writing import series
 
 register = template.Library()
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from archive import bookmarks, kudos
+from archive.reading import bookmarks, kudos
 
 register = template.Library()
 

@@ -9,10 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from archive import bookmarks, exclusions
-from archive.forms import BookmarkFilterForm, BookmarkForm
-from archive.gate import get_work_for_reader, metadata_only
+from archive.consent.gates import get_work_for_reader, metadata_only
+from archive.listing import exclusions
 from archive.models import Bookmark, BookmarkTag, MarkedForLater, Work
+from archive.reading import bookmarks
+from archive.reading.forms import BookmarkFilterForm, BookmarkForm
 from config.limits import limit_bookmarks
 from config.paths import same_site_path
 

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from accounts import relations
-from archive import exclusions
+from archive.listing import exclusions
 from archive.models import Series, Work
 
 

@@ -4,8 +4,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_safe
 
-from archive import downloads
-from archive.gate import consent_required
+from archive.consent.gates import consent_required
+from archive.exporting import downloads
 
 CONTENT_TYPES = {"epub": downloads.EPUB_TYPE, "html": downloads.HTML_TYPE}
 

@@ -12,9 +12,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from archive import consent, exclusions, reading_history
-from archive.gate import get_work_for_reader, metadata_only
+from archive.consent import policy as consent
+from archive.consent.gates import get_work_for_reader, metadata_only
+from archive.listing import exclusions
 from archive.models import Work
+from archive.reading import history as reading_history
 
 
 class PlaceForm(forms.Form):

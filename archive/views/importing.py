@@ -5,8 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import DataError
 from django.shortcuts import redirect, render
 
-from archive.forms import ImportForm
-from archive.importer import ImportRejected, import_file
+from archive.importing.forms import ImportForm
+from archive.importing.importer import ImportRejected, import_file
 
 
 @login_required

@@ -3,10 +3,11 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from archive import consent, kudos
-from archive.forms import ConsentForm
-from archive.gate import get_work_for_reader, metadata_only, render_interstitial
+from archive.consent import policy as consent
+from archive.consent.forms import ConsentForm
+from archive.consent.gates import get_work_for_reader, metadata_only, render_interstitial
 from archive.models import Work
+from archive.reading import kudos
 from archive.views.reading import next_within_work
 from config.clients import client_address
 from config.limits import limit_kudos

@@ -7,8 +7,10 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from archive import consent, exclusions, listing_cache, search
-from archive.filters import WorkFilter
+from archive.consent import policy as consent
+from archive.listing import cache as listing_cache
+from archive.listing import exclusions, search
+from archive.listing.filters import WorkFilter
 from archive.models import Tag, Work
 from archive.vocabulary import TagKind
 

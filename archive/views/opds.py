@@ -8,7 +8,10 @@ from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
-from archive import consent, downloads, feed_tokens, opds, search
+from archive.consent import policy as consent
+from archive.consent import tokens as feed_tokens
+from archive.exporting import downloads, opds
+from archive.listing import search
 from archive.models import Series, Tag, Work
 from archive.vocabulary import TagKind
 

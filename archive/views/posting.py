@@ -15,10 +15,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from archive import posting
-from archive.gate import consent_required, metadata_only
+from archive.consent.gates import consent_required, metadata_only
 from archive.models import Chapter, Work
-from archive.posting_forms import ChapterForm, WorkForm
+from archive.writing import posting
+from archive.writing.forms import ChapterForm, WorkForm
 
 
 def creator_only(view):

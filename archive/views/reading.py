@@ -2,10 +2,16 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from archive import consent, hits
-from archive.forms import ConsentForm
-from archive.gate import consent_required, get_work_for_reader, metadata_only, render_interstitial
-from archive.reading_history import record_visit
+from archive.consent import policy as consent
+from archive.consent.forms import ConsentForm
+from archive.consent.gates import (
+    consent_required,
+    get_work_for_reader,
+    metadata_only,
+    render_interstitial,
+)
+from archive.reading import hits
+from archive.reading.history import record_visit
 from config.paths import same_site_path
 
 

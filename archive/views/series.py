@@ -14,17 +14,19 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST, require_safe
 
-from archive import consent, exclusions, series_epub
-from archive.gate import metadata_only
+from archive.consent import policy as consent
+from archive.consent.gates import metadata_only
+from archive.exporting import series_epub
+from archive.listing import exclusions
 from archive.models import Series, Work
-from archive.series import (
+from archive.writing.forms import AddPartForm, MovePartForm, SeriesForm
+from archive.writing.series import (
     SeriesRefused,
     add_work_to_series,
     listed_parts,
     move_work_in_series,
     remove_work_from_series,
 )
-from archive.series_forms import AddPartForm, MovePartForm, SeriesForm
 
 
 def _get_series_for_reader(request, series_id):

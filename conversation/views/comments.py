@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.relations import muted_ids
-from archive.gate import consent_required
+from archive.consent.gates import consent_required
 from config.limits import limit_comments
 from conversation import comments, threads
 from conversation.forms import CommentForm

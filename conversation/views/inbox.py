@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.relations import muted_ids
-from archive import consent
+from archive.consent import policy as consent
 from conversation import comments
 from conversation import inbox as notices
 from conversation.forms import CommentForm, InboxActionForm, NotificationSettingsForm

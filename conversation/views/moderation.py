@@ -7,9 +7,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from archive.gate import consent_required, get_work_for_reader, metadata_only
-from archive.kudos import guest_key
+from archive.consent.gates import consent_required, get_work_for_reader, metadata_only
 from archive.models import Work
+from archive.reading.kudos import guest_key
 from config.clients import client_address
 from config.limits import limit_comments
 from conversation import comments

@@ -7,8 +7,8 @@ from django.urls import reverse
 from accounts import relations
 from accounts.models import Block, FeedToken, Mute
 from archive.models import Series
-from archive.series import add_work_to_series
 from archive.vocabulary import TagKind
+from archive.writing.series import add_work_to_series
 from tests.factories import make_reader, make_work
 
 FANDOM = [("Harbour Lights", TagKind.FANDOM)]

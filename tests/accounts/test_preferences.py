@@ -7,7 +7,8 @@ from django.db import IntegrityError
 from django.urls import reverse
 
 from accounts.models import ConsentChoice, FeedToken
-from archive import bookmarks, reading_history
+from archive.reading import bookmarks
+from archive.reading import history as reading_history
 from archive.vocabulary import ConsentItem, TagKind, UngatedItem
 from tests.factories import body_marker, make_reader, make_work
 

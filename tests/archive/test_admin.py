@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ConsentChoice
-from archive.bookmarks import save_bookmark
-from archive.kudos import give_kudos, guest_key
 from archive.models import Bookmark, Chapter, Reading, Tag, Work
-from archive.reading_history import record_visit
+from archive.reading.bookmarks import save_bookmark
+from archive.reading.history import record_visit
+from archive.reading.kudos import give_kudos, guest_key
 from archive.vocabulary import ArchiveWarning, StandingChoice, TagKind
-from archive.words import count_words
+from archive.writing.words import count_words
 from tests.factories import make_reader, make_work
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Reader
-from archive import bookmarks, kudos
 from archive.models import Bookmark, BookmarkTag, Work
+from archive.reading import bookmarks, kudos
 from tests.factories import make_work
 from tests.test_site import assert_valid_html, count_h1
 

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from archive import consent
+from archive.consent import policy as consent
 from archive.vocabulary import ArchiveWarning, Rating
 from tests.factories import body_marker, make_reader, make_work
 

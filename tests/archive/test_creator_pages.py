@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from accounts.models import ConsentChoice
 from archive.models import Series
-from archive.series import add_work_to_series
 from archive.vocabulary import StandingChoice
+from archive.writing.series import add_work_to_series
 from tests.factories import body_marker, make_reader, make_work
 
 pytestmark = pytest.mark.django_db

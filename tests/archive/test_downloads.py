@@ -13,7 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from archive import downloads
+from archive.exporting import downloads
 from archive.models import Chapter, Work
 from archive.vocabulary import TagKind
 from tests.factories import body_marker, make_reader, make_work

@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import ConsentChoice, ExcludedTag, FeedToken
-from archive import posting
 from archive.models import Tag
 from archive.vocabulary import StandingChoice, TagKind
+from archive.writing import posting
 from tests.factories import body_marker, make_reader, make_work
 
 pytestmark = pytest.mark.django_db

@@ -174,7 +174,7 @@ def test_facets_offer_more_past_the_top_ten(client, db):
 
 
 def test_the_longer_list_says_when_it_is_cut_short(client, db, monkeypatch):
-    from archive import facets
+    from archive.listing import facets
 
     monkeypatch.setattr(facets, "FACET_MORE_LIMIT", 11)
     for number in range(12):
@@ -298,7 +298,7 @@ def test_filtered_index_query_count(client, corpus, django_assert_num_queries):
         "exclude_rating": ["explicit"],
         "exclude_warning": ["non-con"],
     }
-    # the chosen tags, the listing generation, the count with every facet (archive.facets),
+    # the chosen tags, the listing generation, the count with every facet (archive.listing.facets),
     # works, their tags, their warnings
     with django_assert_num_queries(6):
         response = client.get(INDEX, query)
@@ -315,7 +315,8 @@ def test_reader_filtered_index_query_count(client_for, corpus, excluder, django_
 
 
 def test_exclusions_reach_bookmark_and_history_lists(client_for, corpus, excluder):
-    from archive import bookmarks, reading_history
+    from archive.reading import bookmarks
+    from archive.reading import history as reading_history
 
     other = make_reader("sharer")
     for work in corpus.values():

@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from ebooklib import epub
 
-from archive.formats import MAX_UNPACKED_BYTES, Unreadable, decode, parse_epub, parse_html
+from archive.importing.formats import MAX_UNPACKED_BYTES, Unreadable, decode, parse_epub, parse_html
 
 
 def chapters_of(work):

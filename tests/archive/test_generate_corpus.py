@@ -23,7 +23,7 @@ from archive.models import (
     WorkWarning,
 )
 from archive.vocabulary import ArchiveWarning, Rating, TagKind
-from archive.words import count_words
+from archive.writing.words import count_words
 
 WORKS = 30
 

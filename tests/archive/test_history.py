@@ -9,8 +9,8 @@ from django.db import OperationalError, connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from archive import reading_history
 from archive.models import Chapter, Reading, Work
+from archive.reading import history as reading_history
 from archive.templatetags.reading import number_paragraphs
 from tests.factories import make_reader, make_work
 

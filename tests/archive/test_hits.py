@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from archive import hits
 from archive.models import Work
+from archive.reading import hits
 from archive.tasks import flush_hits
 from tests.factories import make_reader, make_work
 

@@ -3,7 +3,7 @@ refuses a NUL), no tag that cannot have a page, and no second tag differing only
 
 import pytest
 
-from archive.importer import ImportRejected, import_file, import_text, import_text_file
+from archive.importing.importer import ImportRejected, import_file, import_text, import_text_file
 from archive.models import Chapter, Tag, TaggedWork, Work, WorkWarning
 from archive.vocabulary import TagKind
 

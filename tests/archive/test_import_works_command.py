@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from archive import seeds
+from archive.importing import seeds
 from archive.models import Chapter, Tag, TaggedWork, Work, WorkWarning
 from archive.vocabulary import Rating, TagKind
 from tests.archive.test_formats import make_epub

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from archive.importer import (
+from archive.importing.importer import (
     ImportRejected,
     create_imported_work,
     import_file,
@@ -16,10 +16,10 @@ from archive.importer import (
     import_text_file,
     read_metadata,
 )
+from archive.importing.text import parse_work
 from archive.models import Chapter, Tag, TaggedWork, Work, WorkWarning
-from archive.text_import import parse_work
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
-from archive.words import count_words
+from archive.writing.words import count_words
 
 SEEDS = Path(__file__).resolve().parents[2] / "fixtures" / "seeds"
 

@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Reader
-from archive import kudos
 from archive.models import Kudos, Work
+from archive.reading import kudos
 from tests.factories import make_work
 
 pytestmark = pytest.mark.django_db

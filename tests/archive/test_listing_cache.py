@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ExcludedTag
-from archive import search
-from archive import tags as wrangling
+from archive.listing import search
 from archive.models import Chapter, ListingGeneration, Tag, Work, WorkWarning
 from archive.vocabulary import TagKind
+from archive.writing import tags as wrangling
 from tests.factories import make_work
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Reader
-from archive import bookmarks
 from archive.models import MarkedForLater, Work
+from archive.reading import bookmarks
 from tests.factories import make_work
 
 pytestmark = pytest.mark.django_db

@@ -5,10 +5,11 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import ConsentChoice, ExcludedTag, FeedToken
-from archive import downloads, opds, posting
+from archive.exporting import downloads, opds
 from archive.models import Tag
 from archive.views import opds as opds_views
 from archive.vocabulary import StandingChoice, TagKind
+from archive.writing import posting
 from tests.factories import body_marker, make_reader, make_work
 
 pytestmark = pytest.mark.django_db

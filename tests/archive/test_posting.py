@@ -6,9 +6,12 @@ import html5lib
 import pytest
 from django.utils import timezone
 
-from archive import bookmarks, consent, kudos, posting, search
+from archive.consent import policy as consent
+from archive.listing import search
 from archive.models import Bookmark, Chapter, Kudos, Tag, Work
+from archive.reading import bookmarks, kudos
 from archive.vocabulary import TagKind
+from archive.writing import posting
 from tests.factories import make_work
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,11 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from archive import downloads, posting
-from archive.bookmarks import save_bookmark
+from archive.exporting import downloads
 from archive.models import Work
+from archive.reading.bookmarks import save_bookmark
 from archive.vocabulary import TagKind
+from archive.writing import posting
 from tests.factories import make_work
 from tests.test_site import assert_valid_html
 

@@ -22,7 +22,7 @@ def found(client, query, **extra):
 
 def with_text(work, text):
     Chapter.objects.filter(work=work, position=1).update(body=f"<p>{text}</p>")
-    from archive import search
+    from archive.listing import search
 
     search.update_search_documents([work.pk])
     return work
@@ -85,7 +85,7 @@ def test_odd_queries_never_fail(client, works, query):
 
 
 def test_search_query_count(client, works, django_assert_num_queries):
-    # the listing generation, the count with every facet (archive.facets), works, their
+    # the listing generation, the count with every facet (archive.listing.facets), works, their
     # tags, their warnings, snippets' chapters, the matching series
     with django_assert_num_queries(7):
         client.get(SEARCH, {"q": "cartographer"})

@@ -9,7 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import ConsentChoice, FeedToken
-from archive import consent, search
+from archive.consent import policy as consent
+from archive.listing import search
 from archive.models import Chapter, Tag, Work
 from archive.vocabulary import ArchiveWarning, ConsentItem, Rating, StandingChoice, TagKind
 from tests.factories import make_reader, make_work

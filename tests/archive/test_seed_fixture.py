@@ -5,9 +5,9 @@ import tomllib
 
 from django.urls import reverse
 
-from archive import seeds
+from archive.importing import seeds
+from archive.importing.text import parse_work
 from archive.models import Tag, Work
-from archive.text_import import parse_work
 from archive.vocabulary import ArchiveWarning, Rating, TagKind
 
 INTERSTITIAL = "Show me this work"

@@ -6,13 +6,13 @@ from django.urls import reverse
 
 from accounts.models import ConsentChoice
 from archive.models import Series, SeriesPart
-from archive.series import (
+from archive.vocabulary import StandingChoice
+from archive.writing.series import (
     SeriesRefused,
     add_work_to_series,
     move_work_in_series,
     remove_work_from_series,
 )
-from archive.vocabulary import StandingChoice
 from tests.factories import body_marker, make_reader, make_work
 
 pytestmark = pytest.mark.django_db

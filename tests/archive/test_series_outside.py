@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import ConsentChoice, FeedToken
-from archive import opds
+from archive.exporting import opds
 from archive.models import Series
-from archive.series import add_work_to_series
 from archive.vocabulary import StandingChoice
+from archive.writing.series import add_work_to_series
 from tests.archive import test_downloads
 from tests.factories import body_marker, make_reader, make_work
 

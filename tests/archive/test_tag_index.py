@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from archive import tags as wrangling
 from archive.models import Tag, TaggedWork, Work, WorkWarning
 from archive.vocabulary import TagKind
+from archive.writing import tags as wrangling
 from tests.factories import make_work
 
 pytestmark = pytest.mark.django_db

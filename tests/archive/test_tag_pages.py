@@ -55,7 +55,7 @@ def test_blurb_tags_link_to_tag_pages(client):
 def test_tag_page_query_count(client, django_assert_num_queries):
     make_work(tags=[("Naruto", F), ("Angst", A)])
     make_work(tags=[("Naruto", F)])
-    # tag, synonyms, the listing generation, the count with every facet (archive.facets),
+    # tag, synonyms, the listing generation, the count with every facet (archive.listing.facets),
     # works, their tags, their warnings
     with django_assert_num_queries(7):
         client.get(reverse("archive:tag_detail", args=["naruto"]))

@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import ExcludedTag
-from archive import tags
 from archive.models import Tag, TaggedWork
 from archive.vocabulary import TagKind
+from archive.writing import tags
 from tests.factories import make_reader, make_work
 
 pytestmark = pytest.mark.django_db

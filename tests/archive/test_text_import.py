@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.text_import import parse_work
+from archive.importing.text import parse_work
 
 SEEDS = Path(__file__).resolve().parents[2] / "fixtures" / "seeds"
 SEED_TEXTS = sorted(SEEDS.glob("*.txt"))

@@ -2,8 +2,8 @@
 
 import pytest
 
-from archive.sanitize import sanitize_html
-from archive.words import count_words
+from archive.writing.sanitize import sanitize_html
+from archive.writing.words import count_words
 
 REL = 'rel="nofollow noopener noreferrer ugc"'
 

@@ -11,8 +11,9 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts import relations
-from archive import bookmarks, kudos, reading_history
 from archive.models import Tag
+from archive.reading import bookmarks, kudos
+from archive.reading import history as reading_history
 from archive.vocabulary import TagKind
 from tests.factories import PASSWORD, body_marker, make_reader, make_work
 

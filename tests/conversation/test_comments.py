@@ -4,8 +4,8 @@ that always equals its shown comments."""
 import pytest
 
 from accounts import relations
-from archive import posting
 from archive.models import Work
+from archive.writing import posting
 from conversation import comments
 from conversation.comments import CommentRefused
 from conversation.models import Comment, CommentStatus, WhoMayComment

@@ -6,9 +6,9 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 
 from accounts.models import AlertEmail, ConsentChoice, ExcludedTag, Mute
-from archive import posting
 from archive.models import Tag
 from archive.vocabulary import StandingChoice
+from archive.writing import posting
 from following import delivery, inbox, updates
 from following.models import Alert, Update
 from following.tasks import deliver, send_update_emails
@@ -220,7 +220,7 @@ def test_a_draft_in_a_series_tells_the_series_subscribers_when_it_is_posted(
     creator, subscribe_many, django_capture_on_commit_callbacks
 ):
     from archive.models import Series
-    from archive.series import add_work_to_series
+    from archive.writing.series import add_work_to_series
     from following.models import Subscription, Target
 
     series = Series.objects.create(creator=creator, title="The Keepers")
@@ -240,7 +240,7 @@ def test_a_posted_work_joining_a_series_tells_its_subscribers_once(
     creator, django_capture_on_commit_callbacks
 ):
     from archive.models import Series
-    from archive.series import add_work_to_series, remove_work_from_series
+    from archive.writing.series import add_work_to_series, remove_work_from_series
     from following.subscriptions import subscribe
 
     series = Series.objects.create(creator=creator, title="The Keepers")

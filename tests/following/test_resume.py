@@ -13,7 +13,7 @@ from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from accounts.models import AlertEmail
-from archive import posting
+from archive.writing import posting
 from following import delivery, inbox
 from following.models import Alert, Update
 from following.models import AlertEmail as Sent

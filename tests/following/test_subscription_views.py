@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from archive import posting
+from archive.writing import posting
 from following.models import Alert, Subscription
 from following.subscriptions import subscribe, unsubscribe_token
 from tests.factories import make_reader, make_work
@@ -187,7 +187,7 @@ def test_the_work_page_says_how_many_chapters_are_new_since_the_last_visit(
 
 def test_subscribe_buttons_on_creator_and_series_pages(client_for, reader_ask, creator):
     from archive.models import Series
-    from archive.series import add_work_to_series
+    from archive.writing.series import add_work_to_series
 
     series = Series.objects.create(creator=creator, title="The Keepers")
     add_work_to_series(series=series, work=make_work(creator=creator))

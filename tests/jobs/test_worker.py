@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 POST = """
 from accounts.models import Reader
-from archive import posting
+from archive.writing import posting
 from following.subscriptions import subscribe
 author = Reader.objects.create_user("author", "author@example.com", "x")
 work = posting.create_work(

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 # email choice), then posts a chapter: its fan-out is enqueued for the worker.
 POST = """
 from accounts.models import Reader
-from archive import posting
+from archive.writing import posting
 from following.models import Subscription, Update
 choices = ["each", "daily", "off"]
 prefix = "{prefix}"

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.seeds import FIXTURE_PATH, build_fixture
+from archive.importing.seeds import FIXTURE_PATH, build_fixture
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, transaction
 from tqdm import tqdm
 
-from archive.importer import PARSERS, ImportRejected, import_file
+from archive.importing.importer import PARSERS, ImportRejected, import_file
 
 
 class DryRun(Exception):

@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from archive import search
+from archive.listing import search
 from archive.models import Tag, Work
 
 

@@ -15,10 +15,11 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from archive import consent, downloads
-from archive.exclusions import NONE
-from archive.feed_tokens import TokenReader
-from archive.feeds import work_id
+from archive.consent import policy as consent
+from archive.consent.tokens import TokenReader
+from archive.exporting import downloads
+from archive.exporting.feeds import work_id
+from archive.listing.exclusions import NONE
 from archive.models import Series, SeriesPart, Tag, TaggedWork, Work
 from archive.vocabulary import TagKind
 

@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 
 from accounts.models import FeedToken
-from archive import exclusions as reader_exclusions
-from archive.exclusions import Exclusions
+from archive.listing import exclusions as reader_exclusions
+from archive.listing.exclusions import Exclusions
 from archive.vocabulary import StandingChoice
 
 

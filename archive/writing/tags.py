@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import ExcludedTag
-from archive import search
+from archive.listing import search
 from archive.models import Tag, TaggedWork
 
 

@@ -25,7 +25,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from ebooklib import epub
 
-from archive.sanitize import sanitize_html
+from archive.writing.sanitize import sanitize_html
 
 EPUB_TYPE = "application/epub+zip"
 HTML_TYPE = "text/html; charset=utf-8"

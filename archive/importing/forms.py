@@ -1,3 +1,5 @@
+"""The form creators upload a file to import with."""
+
 import operator
 from functools import reduce
 
@@ -5,87 +7,9 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 from django.utils.text import slugify
-from taggit.forms import TagField
 
-from archive.models import Bookmark, Tag
-from archive.vocabulary import ArchiveWarning, ConsentItem, Rating, TagKind
-
-
-class ConsentForm(forms.Form):
-    """The interstitial's "Show me this work" form."""
-
-    items = forms.MultipleChoiceField(choices=ConsentItem.choices, widget=forms.MultipleHiddenInput)
-    remember = forms.BooleanField(
-        required=False,
-        label="Don't ask me again about these during this visit",
-    )
-    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
-
-
-class BookmarkForm(forms.ModelForm):
-    """A reader's bookmark of a work: plain-text notes, their own tags, two flags."""
-
-    MAX_TAGS = 20
-    MAX_TAG_LENGTH = 100
-
-    tags = TagField(
-        required=False,
-        label="Your tags",
-        help_text="Separate tags with commas: up to 20 tags, each up to 100 characters.",
-    )
-
-    class Meta:
-        model = Bookmark
-        fields = ["notes", "tags", "private", "recommend"]
-        labels = {
-            "notes": "Notes",
-            "private": "Private (only you will ever see it)",
-            "recommend": "Recommend this work",
-        }
-        help_texts = {"notes": "Plain text, up to 5000 characters."}
-        widgets = {"notes": forms.Textarea(attrs={"rows": 6})}
-
-    def clean_tags(self):
-        tags = self.cleaned_data["tags"]
-        if len(tags) > self.MAX_TAGS:
-            raise forms.ValidationError(f"Use at most {self.MAX_TAGS} tags; you gave {len(tags)}.")
-        too_long = [tag for tag in tags if len(tag) > self.MAX_TAG_LENGTH]
-        if too_long:
-            raise forms.ValidationError(
-                f"Each tag can be at most {self.MAX_TAG_LENGTH} characters; "
-                f"“{too_long[0][:30]}…” has {len(too_long[0])}."
-            )
-        return tags
-
-
-class BookmarkFilterForm(forms.Form):
-    """My bookmarks: which of my tags to show, and in what order."""
-
-    SORTS = {
-        "bookmarked": ["-created_at", "-pk"],
-        "updated": ["-work__updated", "-pk"],
-        "title": ["work__title", "pk"],
-    }
-
-    tag = forms.ChoiceField(label="Tagged", required=False)
-    sort = forms.ChoiceField(
-        label="Sort by",
-        required=False,
-        choices=[
-            ("bookmarked", "Date bookmarked"),
-            ("updated", "Date the work was updated"),
-            ("title", "Title"),
-        ],
-    )
-
-    def __init__(self, *args, tags, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["tag"].choices = [("", "Any tag")] + [
-            (tag.slug, f"{tag.name} ({tag.uses})") for tag in tags
-        ]
-
-    def ordering(self):
-        return self.SORTS[self.cleaned_data.get("sort") or "bookmarked"]
+from archive.models import Tag
+from archive.vocabulary import ArchiveWarning, Rating, TagKind
 
 
 class ImportForm(forms.Form):

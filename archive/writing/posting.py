@@ -11,11 +11,11 @@ from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.text import slugify
 
-from archive import search
+from archive.listing import search
 from archive.models import Chapter, Tag, Work, WorkWarning
-from archive.sanitize import demote_headings, sanitize_html
 from archive.vocabulary import TagKind
-from archive.words import count_words
+from archive.writing.sanitize import demote_headings, sanitize_html
+from archive.writing.words import count_words
 from following import updates
 
 # A work's tag boxes and the kind of tag each holds (forms and metadata files use these names).

@@ -8,7 +8,7 @@ from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
-from archive.importer import import_text_file
+from archive.importing.importer import import_text_file
 from archive.models import Chapter, Tag, TaggedWork, Work, WorkWarning
 
 SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seeds"

@@ -15,8 +15,8 @@ from pathlib import PurePosixPath
 
 from ebooklib import epub
 
-from archive.sanitize import sanitize_html
-from archive.text_import import CHAPTER_RE, ParsedChapter, ParsedWork
+from archive.importing.text import CHAPTER_RE, ParsedChapter, ParsedWork
+from archive.writing.sanitize import sanitize_html
 
 # A small EPUB can unpack to gigabytes, and EbookLib reads every file into memory. 16 MB
 # holds a work of two million words; reading that much HTML takes seconds already.

@@ -14,11 +14,11 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from archive import feed_tokens
-from archive.downloads import xml_text
-from archive.exclusions import NONE, Exclusions
+from archive.consent import tokens as feed_tokens
+from archive.exporting.downloads import xml_text
+from archive.listing.exclusions import NONE, Exclusions
 from archive.models import Series, Tag, Work
-from archive.sanitize import sanitize_html
+from archive.writing.sanitize import sanitize_html
 
 FEED_LENGTH = 25
 

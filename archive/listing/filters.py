@@ -11,7 +11,8 @@ from django import forms
 from django.db.models import Count, Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 
-from archive import facets, listing_cache, search
+from archive.listing import cache as listing_cache
+from archive.listing import facets, search
 from archive.models import Tag, families_of
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
 
@@ -137,9 +138,9 @@ class WorkFilterForm(forms.Form):
 class WorkFilter:
     """Applies a filter form's valid data to a base set of works for one request.
 
-    `listing` names the base for the counts cache (see archive.listing_cache), with the
+    `listing` names the base for the counts cache (see archive.listing.cache), with the
     reader's visibility: the same name, data and exclusions must mean the same works. Without
-    it the counts are counted on every request. `readable` (archive.consent.Readable) is what
+    it the counts are counted on every request. `readable` (archive.consent.policy.Readable) is what
     the reader may read without the gate: a search matches chapter text only there.
     """
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.utils import timezone
 
-from archive import exclusions as reader_exclusions
+from archive.listing import exclusions as reader_exclusions
 from archive.models import Series, SeriesPart, Work
 from following import updates
 

@@ -12,14 +12,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from archive import formats, search
-from archive.counters import refresh_work_counts
+from archive.importing import formats
+from archive.importing.text import parse_work
+from archive.listing import search
 from archive.models import Chapter, Tag, Work, WorkWarning
-from archive.posting import TAG_FIELDS, existing_tags, tag_name_problem
-from archive.sanitize import sanitize_html
-from archive.text_import import parse_work
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
-from archive.words import count_words
+from archive.writing.counters import refresh_work_counts
+from archive.writing.posting import TAG_FIELDS, existing_tags, tag_name_problem
+from archive.writing.sanitize import sanitize_html
+from archive.writing.words import count_words
 
 # A text that arrives without metadata may contain anything, so it is gated as strictly
 # as the vocabulary allows until someone rates it.

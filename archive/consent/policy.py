@@ -65,7 +65,7 @@ def missing_items(request, work):
 class Readable:
     """The works a reader may read right now without meeting the gate, for search: chapter
     text decides a match only for these works, so a search never tells what a gated text
-    holds (see archive.search)."""
+    holds (see archive.listing.search)."""
 
     agreed: frozenset = frozenset()  # items agreed for every work
     by_work: tuple = ()  # (work pk, items agreed for that work alone), by pk

@@ -16,7 +16,7 @@ from django.db.models import BooleanField, Case, ExpressionWrapper, Q, Value, Wh
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape, strip_tags
 
-from archive import listing_cache
+from archive.listing import cache as listing_cache
 from archive.models import Chapter, SearchDocument, Tag, TaggedWork, Work
 
 CONFIG = "english"
@@ -44,7 +44,7 @@ def matching(works, query, *, readable):
     """Works matching a web-search style query ("quoted phrases", -excluded words).
 
     Chapter text and notes decide a match only for the works in `readable`
-    (archive.consent.Readable), those the reader may read without the gate; every other
+    (archive.consent.policy.Readable), those the reader may read without the gate; every other
     work is matched on what its blurb shows (title, creator, tags, summary), so neither
     a match nor an excluded word tells what a gated text holds.
     """
@@ -121,7 +121,7 @@ def by_relevance(works, query, *, readable, hiding=None, expected=slice(0, 20), 
     `readable` is what the reader may read without the gate (see `matching`).
     `hiding` (a condition) leaves works out and counts them; `expected` is the slice the
     listing will show, so that one statement can rank, count and return it (RankedMatches).
-    `remembered` (archive.listing_cache) keeps the counts, so that a search counted since
+    `remembered` (archive.listing.cache) keeps the counts, so that a search counted since
     the works last changed only ranks the page it shows.
     On PostgreSQL matches are ranked on title, creator, tags and summary, so ranking never
     reads chapter text or notes; works found only in their text follow, most kudos first.

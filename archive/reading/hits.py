@@ -18,8 +18,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Case, F, Value, When
 
-from archive.kudos import guest_key
 from archive.models import Work
+from archive.reading.kudos import guest_key
 from config.cache import RedisAway, circuit_for
 from config.clients import client_address
 

@@ -14,8 +14,8 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from ebooklib import epub
 
-from archive import downloads
-from archive.downloads import xml_text
+from archive.exporting import downloads
+from archive.exporting.downloads import xml_text
 from archive.models import Chapter
 
 EPUB_TYPE = downloads.EPUB_TYPE

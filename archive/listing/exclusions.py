@@ -7,7 +7,7 @@ from functools import reduce
 from django.db.models import Q
 
 from accounts import relations
-from archive import consent
+from archive.consent import policy as consent
 from archive.models import families_of
 
 

@@ -5,8 +5,8 @@ from functools import partial, wraps
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
-from archive import consent
-from archive.forms import ConsentForm
+from archive.consent import policy as consent
+from archive.consent.forms import ConsentForm
 from archive.models import Work
 
 

@@ -1,0 +1,1 @@
+"""Works leaving the archive: EPUB and HTML downloads, Atom feeds and OPDS catalogs."""

@@ -1,0 +1,1 @@
+"""Finding works: exclusions, filters, facets, search and the counts of every listing."""

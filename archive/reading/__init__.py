@@ -1,0 +1,1 @@
+"""What readers leave behind as they read: kudos, bookmarks, hits and history."""

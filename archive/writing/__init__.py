@@ -1,0 +1,1 @@
+"""What creators write: works, chapters, series and tags, sanitised and counted."""
