@@ -277,6 +277,8 @@ def _read_server_log(path):
 def _setup_django():
     sys.path.insert(0, str(BASE_DIR))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # generate_corpus is a command of the development-only bench app, and DEBUG is off here.
+    os.environ["BENCH"] = "true"
     import django
 
     django.setup()
@@ -290,9 +292,9 @@ def prepare(args):
     from django.db.models import Count
 
     from accounts.models import Reader
-    from archive import bench
-    from archive.corpus import PREFIX, SEARCH_WORD
     from archive.models import Tag, Work
+    from bench import pages
+    from bench.corpus import PREFIX, SEARCH_WORD
 
     call_command("migrate", verbosity=0)
     if not Work.objects.filter(creator_name__startswith=PREFIX).exists():
@@ -321,7 +323,7 @@ def prepare(args):
         "fandoms": [tag.name for tag in tags.filter(kind="fandom")[:20]],
         "search_words": [SEARCH_WORD, "river", "letter", "storm", "garden", "lantern light"],
         "bookmark_tags": BOOKMARK_TAGS + [f"load run {run}"],
-        "facts": {**bench.machine(), **bench.database(), **bench.corpus()},
+        "facts": {**pages.machine(), **pages.database(), **pages.corpus()},
     }
     (args.workdir / "plan.json").write_text(json.dumps(plan))
 

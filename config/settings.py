@@ -1,5 +1,6 @@
 """Settings for the archive, read from the environment (see the README's table)."""
 
+from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,6 +41,13 @@ INSTALLED_APPS = [
     "jobs",
     "limits",
 ]
+# The benchmark and corpus commands (bench/) are development tooling: only a source checkout
+# has them, and they are installed while DEBUG is on, or with BENCH=true to measure with DEBUG
+# off. Production (DEBUG off, BENCH unset) never loads them.
+if env_bool("BENCH", False) and find_spec("bench") is None:
+    raise ImproperlyConfigured("BENCH=true needs bench/, which only a source checkout has.")
+if env_bool("BENCH", DEBUG) and find_spec("bench") is not None:
+    INSTALLED_APPS.append("bench")
 
 MIDDLEWARE = [
     "config.middleware.RequestLogMiddleware",

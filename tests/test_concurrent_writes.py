@@ -34,7 +34,7 @@ from django.contrib.auth.hashers import make_password
 from django.test import Client
 from accounts.models import Reader
 from archive.writing import posting
-from following.bench import make_subscribers
+from bench.alerts import make_subscribers
 from tests.factories import make_work
 
 def session_for(reader):

@@ -35,6 +35,7 @@ SETTINGS_VARIABLES = [
     "SITE_URL",
     "JOBS_IMMEDIATE",
     "JOBS_SQLITE_PATH",
+    "BENCH",
 ]
 LOAD_SETTINGS = (
     "import json, os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; "

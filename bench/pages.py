@@ -21,9 +21,9 @@ from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ConsentChoice, ExcludedTag, Reader
-from archive.corpus import READER_PREFIX, SEARCH_WORD
 from archive.models import Bookmark, Chapter, Kudos, ListingGeneration, Tag, TaggedWork, Work
 from archive.vocabulary import ArchiveWarning, Rating, StandingChoice, TagKind
+from bench.corpus import READER_PREFIX, SEARCH_WORD
 
 BENCH_READER = f"{READER_PREFIX}bench"
 
@@ -134,7 +134,7 @@ class NoCorpus(LookupError):
     """The database has nothing to measure."""
 
 
-def pages():
+def to_measure():
     """(page, url) for every page measured, with the tags and the work picked from the data.
 
     The filter includes the most used fandom and the additional tag most often found with it,

@@ -16,8 +16,8 @@ from huey.contrib.djhuey import HUEY
 from huey.storage import MemoryStorage
 
 from accounts.models import Reader
-from archive.bench import percentile
 from archive.writing import posting
+from bench.pages import percentile
 from following import delivery
 from following.models import Alert, Subscription, Target, Update
 

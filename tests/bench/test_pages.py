@@ -1,4 +1,4 @@
-"""The benchmark: archive.bench's measurements and the bench command (no timing assertions)."""
+"""The benchmark: bench.pages' measurements and the bench command (no timing assertions)."""
 
 from io import StringIO
 from urllib.parse import parse_qs, urlsplit
@@ -10,9 +10,9 @@ from django.test import override_settings
 from django.urls import include, path
 
 from accounts.models import Reader
-from archive import bench
 from archive.models import Tag, TaggedWork, Work
 from archive.vocabulary import ArchiveWarning, Rating, TagKind
+from bench import pages
 
 
 def _broken(request):
@@ -35,7 +35,7 @@ def run_bench(*options):
 
 
 def test_measure_reports_status_queries_and_percentiles(tiny_corpus, client):
-    measured = bench.measure(client, "/healthz", requests=3, page="floor")
+    measured = pages.measure(client, "/healthz", requests=3, page="floor")
 
     assert (measured.page, measured.url, measured.status) == ("floor", "/healthz", 200)
     assert measured.queries == 1
@@ -44,27 +44,27 @@ def test_measure_reports_status_queries_and_percentiles(tiny_corpus, client):
 
 
 def test_measure_counts_the_queries_of_a_listing_after_warming_up(tiny_corpus, client):
-    measured = bench.measure(client, "/works/", requests=3, warmup=1)
+    measured = pages.measure(client, "/works/", requests=3, warmup=1)
 
     assert measured.status == 200
     assert measured.queries >= 2  # at least the count and the page of works
 
 
 def test_measure_reports_a_missing_page_as_404(tiny_corpus, client):
-    measured = bench.measure(client, "/no-such-page/", requests=3)
+    measured = pages.measure(client, "/no-such-page/", requests=3)
 
     assert measured.status == 404
 
 
 def test_percentile_is_the_nearest_rank():
-    assert bench.percentile([3.0, 1.0, 2.0], 0.95) == 3.0
-    assert bench.percentile([5.0], 0.95) == 5.0
-    assert bench.percentile(list(range(1, 101)), 0.95) == 95
+    assert pages.percentile([3.0, 1.0, 2.0], 0.95) == 3.0
+    assert pages.percentile([5.0], 0.95) == 5.0
+    assert pages.percentile(list(range(1, 101)), 0.95) == 95
 
 
 def test_pages_filter_on_the_top_fandom_and_a_tag_found_with_it(tiny_corpus):
-    pages = dict(bench.pages())
-    filtered = parse_qs(urlsplit(pages["filtered index with facets"]).query)
+    urls = dict(pages.to_measure())
+    filtered = parse_qs(urlsplit(urls["filtered index with facets"]).query)
 
     fandom, along = (Tag.objects.get(name=name) for name in filtered["tag"])
     assert fandom.kind == TagKind.FANDOM
@@ -77,11 +77,11 @@ def test_pages_filter_on_the_top_fandom_and_a_tag_found_with_it(tiny_corpus):
     assert len(excluded) == 2 and along not in excluded
     assert filtered["exclude_rating"] == [Rating.EXPLICIT]
     assert filtered["exclude_warning"] == [ArchiveWarning.NON_CON]
-    assert pages["tag page (top fandom)"] == f"/tags/{fandom.slug}/"
+    assert urls["tag page (top fandom)"] == f"/tags/{fandom.slug}/"
 
 
 def test_chapter_page_is_of_a_work_that_needs_no_consent(tiny_corpus):
-    url = dict(bench.pages())["chapter page"]
+    url = dict(pages.to_measure())["chapter page"]
     work_id = int(url.split("/")[2])
 
     assert Work.objects.get(pk=work_id).consent_items() == []
@@ -93,7 +93,7 @@ def test_bench_prints_and_writes_a_row_per_page_with_its_queries(tiny_corpus, tm
     out = run_bench("--requests", "3", "--warmup", "0", "--output", str(output))
 
     written = output.read_text()
-    for page, _ in bench.pages():
+    for page, _ in pages.to_measure():
         assert page in out
         assert f"| {page} |" in written
     assert "works          30" in out

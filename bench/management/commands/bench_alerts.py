@@ -6,8 +6,8 @@ from django.test import Client, override_settings
 from tqdm import tqdm
 
 from accounts.models import Reader
-from archive.bench import database, machine
-from following import bench
+from bench import alerts
+from bench.pages import database, machine
 
 
 class Command(BaseCommand):
@@ -26,9 +26,9 @@ class Command(BaseCommand):
     def handle(self, *args, subscribers, requests, output, **options):
         if subscribers < 1 or requests < 1:
             raise CommandError("--subscribers and --requests must be at least 1.")
-        if Reader.objects.filter(username__startswith=bench.PREFIX).exists():
+        if Reader.objects.filter(username__startswith=alerts.PREFIX).exists():
             raise CommandError(
-                f"Readers named {bench.PREFIX}… exist: a run was interrupted. Delete them first."
+                f"Readers named {alerts.PREFIX}… exist: a run was interrupted. Delete them first."
             )
         if settings.DEBUG:
             self.stderr.write("DEBUG is on: every query is recorded, so times run high.")
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         try:
             results = self._run(subscribers, requests, quiet)
         finally:
-            bench.clean_up()
+            alerts.clean_up()
         report = self._report(results, subscribers, requests)
         self.stdout.write(report)
         if output:
@@ -44,20 +44,20 @@ class Command(BaseCommand):
             self.stdout.write(f"Written to {output}")
 
     def _run(self, subscribers, requests, quiet):
-        creator = Reader.objects.create_user(f"{bench.PREFIX}creator", password=None)
-        lonely = bench.make_work(creator, "Bench: no subscribers")
-        followed = bench.make_work(creator, "Bench: followed")
+        creator = Reader.objects.create_user(f"{alerts.PREFIX}creator", password=None)
+        lonely = alerts.make_work(creator, "Bench: no subscribers")
+        followed = alerts.make_work(creator, "Bench: followed")
         with tqdm(total=subscribers, desc="subscribers", disable=quiet) as progress:
-            bench.make_subscribers(followed, subscribers, progress=progress)
+            alerts.make_subscribers(followed, subscribers, progress=progress)
         client = Client()
         client.force_login(creator)
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
-        with override_settings(ALLOWED_HOSTS=hosts), bench.queue_in_memory() as queue:
-            floor = bench.time_requests(lambda: client.get("/healthz"), requests)
-            alone = bench.post_chapters(client, lonely, requests)
-            crowd = bench.post_chapters(client, followed, requests)
+        with override_settings(ALLOWED_HOSTS=hosts), alerts.queue_in_memory() as queue:
+            floor = alerts.time_requests(lambda: client.get("/healthz"), requests)
+            alone = alerts.post_chapters(client, lonely, requests)
+            crowd = alerts.post_chapters(client, followed, requests)
             enqueued = queue.queue_size()
-        fan_out = bench.time_fan_out(followed)
+        fan_out = alerts.time_fan_out(followed)
         return {
             "floor": floor,
             "alone": alone,

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from tqdm import tqdm
 
-from archive.corpus import PREFIX, CorpusExists, generate_corpus
+from bench.corpus import PREFIX, CorpusExists, generate_corpus
 
 
 class DryRun(Exception):

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test import Client, override_settings
 from tqdm import tqdm
 
-from archive import bench
+from bench import pages
 
 READER = "a signed-in reader with hidden ratings, warnings and tags"
 
@@ -56,26 +56,26 @@ class Command(BaseCommand):
             raise CommandError("Choose --as-reader or --compare, not both.")
         self._check_static_files()
         try:
-            pages = bench.pages()
-        except bench.NoCorpus as error:
+            urls = pages.to_measure()
+        except pages.NoCorpus as error:
             raise CommandError(str(error)) from None
-        facts = {**bench.machine(), **bench.database(), **bench.corpus()}
+        facts = {**pages.machine(), **pages.database(), **pages.corpus()}
         for name, value in facts.items():
-            self.stdout.write(f"{name:<14} {bench.number(value)}")
+            self.stdout.write(f"{name:<14} {pages.number(value)}")
         if settings.DEBUG:
             self.stderr.write("DEBUG is on: every query is recorded, so times run high.")
         readers = [False, True] if compare else [as_reader]
         with ExitStack() as stack:
             clients = [stack.enter_context(self._client(reader)) for reader in readers]
-            progress = tqdm(pages, desc="pages", disable=options["verbosity"] < 1)
+            progress = tqdm(urls, desc="pages", disable=options["verbosity"] < 1)
             by_page = [
-                bench.measure_in_turn(
+                pages.measure_in_turn(
                     clients,
                     url,
                     requests=requests,
                     warmup=warmup,
                     page=page,
-                    before=bench.renew_listing_generation if cold else None,
+                    before=pages.renew_listing_generation if cold else None,
                 )
                 for page, url in progress
             ]
@@ -88,9 +88,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"\nAs {who}, {requests} requests per page after {warmup} warm-up{turns}:\n"
             )
-            self.stdout.write(bench.text_table(measurements))
+            self.stdout.write(pages.text_table(measurements))
             reports.append(
-                bench.markdown_report(
+                pages.markdown_report(
                     measurements, who=who + turns, requests=requests, warmup=warmup, facts=facts
                 )
             )
@@ -98,8 +98,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 "\nThe reader's times as multiples of the guest's, in the same run:\n"
             )
-            self.stdout.write(bench.ratio_text_table(*by_client))
-            reports.append(bench.ratio_markdown_table(*by_client) + "\n")
+            self.stdout.write(pages.ratio_text_table(*by_client))
+            reports.append(pages.ratio_markdown_table(*by_client) + "\n")
         for measured in by_page:
             self.stdout.write(f"  {measured[0].page}: {measured[0].url}")
             if options["verbosity"] > 1:
@@ -128,7 +128,7 @@ class Command(BaseCommand):
         level = request_log.level
         request_log.setLevel(logging.ERROR)
         client = Client(raise_request_exception=False)
-        reader = bench.bench_reader() if as_reader else None
+        reader = pages.bench_reader() if as_reader else None
         try:
             with override_settings(ALLOWED_HOSTS=hosts):
                 if reader:

@@ -1,4 +1,4 @@
-"""The synthetic corpus behind the benchmark: generate_corpus and archive.corpus."""
+"""The synthetic corpus behind the benchmark: generate_corpus and bench.corpus."""
 
 import random
 import statistics
@@ -11,7 +11,6 @@ from django.db import connection
 from django.db.models import Count, Q
 
 from accounts.models import Reader
-from archive import corpus
 from archive.models import (
     Bookmark,
     Chapter,
@@ -24,6 +23,7 @@ from archive.models import (
 )
 from archive.vocabulary import ArchiveWarning, Rating, TagKind
 from archive.writing.words import count_words
+from bench import corpus
 
 WORKS = 30
 
