@@ -277,9 +277,14 @@ class _Generator:
         readers = self._save_readers()
         self._make_kudos(self._rng("kudos"), social, readers)
         self._make_bookmarks(self._rng("bookmarks"), social, readers)
+        self._finish_loading()
+        return self.made
+
+    def _finish_loading(self):
+        """All rows are in: what the archive derives from them is made here, as after any raw
+        load. Planner statistics first, or the steps after them are planned for empty tables."""
         self._analyze()
         self.made["search documents"] = self._update_search_documents()
-        return self.made
 
     # Words
 
@@ -334,30 +339,44 @@ class _Generator:
         return names
 
     def _make_tag_pools(self, rng):
+        """Every tag name the works draw from, kind by kind from one stream: fandoms, their
+        characters, relationships within a fandom, additional tags, then some synonyms."""
         size = pool_sizes(self.works)
         self.taken = set()
+        self._make_fandoms(rng, size[TagKind.FANDOM])
+        self._make_characters(rng, size[TagKind.CHARACTER])
+        self._make_relationships(rng, size[TagKind.RELATIONSHIP])
+        self._make_additional(rng, size[TagKind.ADDITIONAL])
+        self._make_synonyms(rng)
+
+    def _make_fandoms(self, rng, size):
         self.fandoms = self._unique(
-            rng, lambda r: self._fill(r, r.choice(FANDOMS)) + r.choice(MEDIA), size[TagKind.FANDOM]
+            rng, lambda r: self._fill(r, r.choice(FANDOMS)) + r.choice(MEDIA), size
         )
+        self.fandom_zipf = Zipf(len(self.fandoms))
+
+    def _make_characters(self, rng, size):
+        """Characters, each of one fandom: every fandom has two at least, and the popular
+        fandoms get most of the rest."""
         fandom_count = len(self.fandoms)
-        self.fandom_zipf = Zipf(fandom_count)
 
         def character(r):
             return f"{self._word(r, FIRST_NAMES, self.names)} {r.choice(LAST_NAMES)}"
 
-        self.characters = self._unique(
-            rng, character, max(size[TagKind.CHARACTER], 2 * fandom_count)
-        )
-        # Every fandom has two characters at least; the popular fandoms get most of the rest.
+        self.characters = self._unique(rng, character, max(size, 2 * fandom_count))
         self.characters_of = [[] for _ in self.fandoms]
         for index in range(len(self.characters)):
             home = index if index < 2 * fandom_count else self.fandom_zipf.draw(rng)
             self.characters_of[home % fandom_count].append(index)
         self.character_zipf = Zipf(len(self.characters))
 
+    def _make_relationships(self, rng, size):
+        """Pairs of characters of one fandom, "A/B" (romantic) or "A & B" (platonic): one
+        for each fandom first, then the popular fandoms get most of the rest."""
+        fandom_count = len(self.fandoms)
         self.relationships, self.relationships_of = [], [[] for _ in self.fandoms]
-        for index in range(50 * size[TagKind.RELATIONSHIP]):
-            if len(self.relationships) == size[TagKind.RELATIONSHIP]:
+        for index in range(50 * size):
+            if len(self.relationships) == size:
                 break
             home = index if index < fandom_count else self.fandom_zipf.draw(rng)
             home %= fandom_count
@@ -373,14 +392,15 @@ class _Generator:
                 self.relationships.append((name, pair))
         self.relationship_zipf = Zipf(len(self.relationships))
 
+    def _make_additional(self, rng, size):
+        """The common freeform tags first, then made-up ones up to the pool's size."""
         additional = [name for name in FREEFORMS if name not in self.taken]
         self.taken.update(additional)
-        more = max(0, size[TagKind.ADDITIONAL] - len(additional))
+        more = max(0, size - len(additional))
         self.additional = additional + self._unique(
             rng, lambda r: self._fill(r, r.choice(ADDITIONAL)), more
         )
         self.additional_zipf = Zipf(len(self.additional), s=0.9)
-        self._make_synonyms(rng)
 
     def _make_synonyms(self, rng):
         """Some tags get a synonym, the way readers spell them: "B/A" for "A/B", "fluff" for
