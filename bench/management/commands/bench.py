@@ -59,16 +59,51 @@ class Command(BaseCommand):
             urls = pages.to_measure()
         except pages.NoCorpus as error:
             raise CommandError(str(error)) from None
+        facts = self._write_facts()
+        readers = [False, True] if compare else [as_reader]
+        by_page = self._measure(
+            urls,
+            readers,
+            requests=requests,
+            warmup=warmup,
+            cold=cold,
+            quiet=options["verbosity"] < 1,
+        )
+        by_client = [list(measured) for measured in zip(*by_page, strict=True)]
+        reports = [
+            self._report(
+                measurements,
+                reader=reader,
+                compare=compare,
+                cold=cold,
+                facts=facts,
+                requests=requests,
+                warmup=warmup,
+            )
+            for reader, measurements in zip(readers, by_client, strict=True)
+        ]
+        if compare:
+            reports.append(self._report_ratios(*by_client))
+        self._write_urls(by_page, slowest_queries=options["verbosity"] > 1)
+        if output:
+            Path(output).write_text("\n".join(reports), encoding="utf-8")
+            self.stdout.write(f"Written to {output}")
+        self._fail_on_server_errors(by_client)
+
+    def _write_facts(self):
+        """The machine, the database and the corpus, printed, and returned for the report."""
         facts = {**pages.machine(), **pages.database(), **pages.corpus()}
         for name, value in facts.items():
             self.stdout.write(f"{name:<14} {pages.number(value)}")
         if settings.DEBUG:
             self.stderr.write("DEBUG is on: every query is recorded, so times run high.")
-        readers = [False, True] if compare else [as_reader]
+        return facts
+
+    def _measure(self, urls, readers, *, requests, warmup, cold, quiet):
+        """For each page, one measurement per client (a guest, a reader), taking turns."""
         with ExitStack() as stack:
             clients = [stack.enter_context(self._client(reader)) for reader in readers]
-            progress = tqdm(urls, desc="pages", disable=options["verbosity"] < 1)
-            by_page = [
+            return [
                 pages.measure_in_turn(
                     clients,
                     url,
@@ -77,37 +112,35 @@ class Command(BaseCommand):
                     page=page,
                     before=pages.renew_listing_generation if cold else None,
                 )
-                for page, url in progress
+                for page, url in tqdm(urls, desc="pages", disable=quiet)
             ]
-        by_client = [list(measured) for measured in zip(*by_page, strict=True)]
-        reports = []
-        for reader, measurements in zip(readers, by_client, strict=True):
-            who = READER if reader else "a guest"
-            turns = ", taking turns with a guest" if compare and reader else ""
-            turns += ", each after the works changed" if cold else ""
-            self.stdout.write(
-                f"\nAs {who}, {requests} requests per page after {warmup} warm-up{turns}:\n"
-            )
-            self.stdout.write(pages.text_table(measurements))
-            reports.append(
-                pages.markdown_report(
-                    measurements, who=who + turns, requests=requests, warmup=warmup, facts=facts
-                )
-            )
-        if compare:
-            self.stdout.write(
-                "\nThe reader's times as multiples of the guest's, in the same run:\n"
-            )
-            self.stdout.write(pages.ratio_text_table(*by_client))
-            reports.append(pages.ratio_markdown_table(*by_client) + "\n")
+
+    def _report(self, measurements, *, reader, compare, cold, facts, requests, warmup):
+        """One client's table, printed, and its Markdown report returned."""
+        who = READER if reader else "a guest"
+        turns = ", taking turns with a guest" if compare and reader else ""
+        turns += ", each after the works changed" if cold else ""
+        self.stdout.write(
+            f"\nAs {who}, {requests} requests per page after {warmup} warm-up{turns}:\n"
+        )
+        self.stdout.write(pages.text_table(measurements))
+        return pages.markdown_report(
+            measurements, who=who + turns, requests=requests, warmup=warmup, facts=facts
+        )
+
+    def _report_ratios(self, guest, reader):
+        self.stdout.write("\nThe reader's times as multiples of the guest's, in the same run:\n")
+        self.stdout.write(pages.ratio_text_table(guest, reader))
+        return pages.ratio_markdown_table(guest, reader) + "\n"
+
+    def _write_urls(self, by_page, *, slowest_queries):
         for measured in by_page:
             self.stdout.write(f"  {measured[0].page}: {measured[0].url}")
-            if options["verbosity"] > 1:
+            if slowest_queries:
                 for m in measured:
                     self.stdout.write(f"    slowest query: {m.slowest_query}")
-        if output:
-            Path(output).write_text("\n".join(reports), encoding="utf-8")
-            self.stdout.write(f"Written to {output}")
+
+    def _fail_on_server_errors(self, by_client):
         failed = [m for measurements in by_client for m in measurements if m.status >= 500]
         if failed:
             for m in failed:
