@@ -65,13 +65,6 @@ class Catalog:
     def works(self):
         return Work.objects.posted().excluding(self.exclusions)
 
-    @property
-    def readable(self):
-        """What an app may read here without the gate (see missing_items), for search."""
-        if self.reader:
-            return consent.Readable(agreed=self.reader.agreed)
-        return consent.NOTHING_AGREED
-
     def missing_items(self, work):
         """What the work needs that this catalog may not assume agreement to."""
         return self.reader.missing_items(work) if self.reader else work.consent_items()

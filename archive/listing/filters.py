@@ -1,4 +1,4 @@
-"""The works filter: a GET form that narrows, sorts and counts a set of works.
+"""The works filter: a GET form that narrows and sorts a set of works.
 
 Every listing that filters (the works index, tag pages, search) goes through `WorkFilter`,
 so what a reader includes, excludes and hides is applied the same way everywhere, and the
@@ -8,11 +8,10 @@ counts and facets are taken over exactly the works the reader can page through.
 from functools import cached_property
 
 from django import forms
-from django.db.models import Count, Q, Value
+from django.db.models import Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 
-from archive.listing import cache as listing_cache
-from archive.listing import facets, search
+from archive.listing import search
 from archive.models import Tag, families_of
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
 
@@ -138,13 +137,11 @@ class WorkFilterForm(forms.Form):
 class WorkFilter:
     """Applies a filter form's valid data to a base set of works for one request.
 
-    `listing` names the base for the counts cache (see archive.listing.cache), with the
-    reader's visibility: the same name, data and exclusions must mean the same works. Without
-    it the counts are counted on every request. `readable` (archive.consent.policy.Readable) is what
-    the reader may read without the gate: a search matches chapter text only there.
+    `readable` (archive.consent.policy.Readable) is what the reader may read without the
+    gate: a search matches chapter text only there.
     """
 
-    def __init__(self, data, *, base, exclusions, readable, relevance=False, listing=None):
+    def __init__(self, data, *, base, exclusions, readable, relevance=False):
         self.form = WorkFilterForm(data, relevance=relevance)
         self.relevance = relevance
         self.unknown_include = False
@@ -158,18 +155,6 @@ class WorkFilter:
         found = _tags_named([*include, *exclude])
         self.include_tags = self._chosen(include, found, purpose="include")
         self.exclude_tags = self._chosen(exclude, found, purpose="exclude")
-        self.remembered = listing_cache.not_remembered
-        if listing is not None:
-            # What a search matches depends on what the reader agreed to; other lists do not.
-            agreed = readable.key() if self.data.get("q") else None
-            self.remembered = listing_cache.Remembered(
-                listing,
-                relevance,
-                sorted(self.data.items()),
-                exclusions.key(),
-                agreed,
-                using=base.db,
-            )
 
     def _chosen(self, names, found, *, purpose):
         """The tags these names chose; a name no tag has is reported (and, to include,
@@ -248,52 +233,20 @@ class WorkFilter:
         sort = self.data.get("sort") or (RELEVANCE if self.relevance and query else "updated")
         return sort == RELEVANCE and bool(query)
 
-    def listed(self, *, expected=slice(0, 20)):
-        """The works to page through, in the chosen order, with what their blurbs show;
-        `expected` is the slice the listing will show first (see search.by_relevance)."""
-        if self.ranked:
-            unsearched = self.filtered(search_text=False)
-            return search.by_relevance(
-                unsearched,
-                self.data["q"],
-                readable=self.readable,
-                hiding=self.hiding,
-                expected=expected,
-                remembered=self.remembered,
-            )
+    def ordered(self):
+        """The works() in the chosen order, with what their blurbs show (unless ranked)."""
         sort = SORTS.get(self.data.get("sort"), SORTS["updated"])[1]
         return self.works().order_by(*sort).with_blurb()
 
-    def counts(self, listed):
-        """(shown, hidden): the works `listed` pages through, and those the reader's
-        exclusions keep out of it, counted together in one query."""
-        if isinstance(listed, search.RankedMatches):
-            return listed.count(), listed.hidden_count()
-        return self.remembered("counts", self._counts)
+    def key(self):
+        """What this filter lists, as part of a cache key: the same for the same works."""
+        # What a search matches depends on what the reader agreed to; other lists do not.
+        agreed = self.readable.key() if self.data.get("q") else None
+        return (self.relevance, sorted(self.data.items()), self.exclusions.key(), agreed)
 
-    def _counts(self):
-        if self.hiding is None:
-            return self.works().count(), 0
-        counted = self.filtered().aggregate(
-            everything=Count("pk"), hidden=Count("pk", filter=self.hiding)
-        )
-        return counted["everything"] - counted["hidden"], counted["hidden"]
-
-    def hidden_count(self):
-        """How many works the reader's exclusions keep out (when the facets counted the rest)."""
-        if self.hiding is None:
-            return 0
-        return self.remembered("hidden", lambda: self.filtered().filter(self.hiding).count())
-
-    def facets(self, *, omit=()):
-        """Counts over the works() for ratings, warnings, categories and each tag kind; the
-        chosen tags (and `omit`, the tags a page is about) are not offered again."""
-        chosen = families_of([*self.include_tags, *self.exclude_tags, *omit])
-        more = self.data.get("more")
-        return self.remembered(
-            ("facets", tuple(chosen)),
-            lambda: facets.count(self.works(), omit_families=chosen, more=more),
-        )
+    def chosen_families(self, also=()):
+        """The families of the tags chosen (and of `also`): facets do not offer them again."""
+        return families_of([*self.include_tags, *self.exclude_tags, *also])
 
     def tag_sections(self, counted):
         """One section per tag kind: its facet (when counted) and its include/exclude boxes."""

@@ -16,7 +16,6 @@ from django.db.models import BooleanField, Case, ExpressionWrapper, Q, Value, Wh
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape, strip_tags
 
-from archive.listing import cache as listing_cache
 from archive.models import Chapter, SearchDocument, Tag, TaggedWork, Work
 
 CONFIG = "english"
@@ -115,76 +114,40 @@ def _tagged_with_a_name_containing(term):
     return TaggedWork.objects.filter(names).values("content_object")
 
 
-def by_relevance(works, query, *, readable, hiding=None, expected=slice(0, 20), remembered=None):
-    """The works matching `query` among `works`, best first, as a paginator's object list.
+class Ranking:
+    """A search's matches among some works, best first, read a window of ids at a time.
 
-    `readable` is what the reader may read without the gate (see `matching`).
-    `hiding` (a condition) leaves works out and counts them; `expected` is the slice the
-    listing will show, so that one statement can rank, count and return it (RankedMatches).
-    `remembered` (archive.listing.cache) keeps the counts, so that a search counted since
-    the works last changed only ranks the page it shows.
-    On PostgreSQL matches are ranked on title, creator, tags and summary, so ranking never
-    reads chapter text or notes; works found only in their text follow, most kudos first.
-    SQLite does not rank: newest first.
+    `readable` is what the reader may read without the gate (see `matching`); `hiding` (a
+    condition) leaves works out and counts them. On PostgreSQL matches are ranked on title,
+    creator, tags and summary, so ranking never reads chapter text or notes; works found only
+    in their text follow, most kudos first. SQLite does not rank: newest first.
     """
-    return RankedMatches(
-        works,
-        query,
-        readable=readable,
-        hiding=hiding,
-        expected=expected,
-        remembered=remembered or listing_cache.not_remembered,
-    )
 
+    def __init__(self, works, query, *, readable, hiding=None):
+        self._matches = _Matches(works, query, readable.condition(), hiding)
+        self._read = {}
 
-class RankedMatches:
-    """Matches in rank order, a page at a time: each statement ranks every match and returns
-    only the ids of the page asked for; until the shown and hidden matches are counted, the
-    same statement counts them."""
+    def count(self, start, stop):
+        """(shown, hidden), counted by the statement that ranks the ids from `start` to
+        `stop`; those ids are kept, so the page counted costs nothing more to show."""
+        ids, counts = self._matches.counted_page(start, stop)
+        self._read[start, stop] = ids
+        # An empty window counts nothing: count without it.
+        return counts or self._matches.totals()
 
-    def __init__(self, works, query, *, readable, hiding, expected, remembered):
-        self.source = _Matches(works, query, readable.condition(), hiding)
-        self.expected = expected
-        self.remembered = remembered
-        self._pages = {}
-        self._totals = None
-
-    def _ids(self, window):
-        start, stop = window.start or 0, window.stop
-        # The paginator asks for less than a page at the end (the page is cut at the count),
-        # which the page already fetched holds.
-        for (fetched_start, fetched_stop), ids in self._pages.items():
-            if fetched_start <= start and stop <= fetched_stop:
-                return ids[start - fetched_start : stop - fetched_start]
-        ids, totals = self.source.page(start, stop, totals=self._totals)
-        self._pages[start, stop] = ids
-        self._totals = self._totals or totals
-        return ids
-
-    def _counted(self):
-        if self._totals is None:
-            self._totals = self.remembered("search", self._count)
-        return self._totals
-
-    def _count(self):
-        self._ids(self.expected)
-        # An empty page counts nothing: count without it.
-        return self._totals or self.source.totals()
-
-    def count(self):
-        return self._counted()[0]
-
-    def hidden_count(self):
-        return self._counted()[1]
-
-    def with_blurb(self):
-        """Pages of matches come with what blurbs show already (like WorkQuerySet's)."""
-        return self
-
-    def __getitem__(self, window):
-        ids = self._ids(window)
-        found = self.source.works.model.objects.with_blurb().in_bulk(ids)
+    def works(self, start, stop, *, counts=None):
+        """The shown matches from `start` to `stop`, with what their blurbs show; `counts`
+        (shown, hidden) is needed once `hiding` hides anything (see _Matches.page)."""
+        ids = self._ids(start, stop, counts)
+        found = Work.objects.with_blurb().in_bulk(ids)
         return [found[work_id] for work_id in ids]
+
+    def _ids(self, start, stop, counts):
+        # A page cut short at the end of the matches lies inside the window counted.
+        for (read_start, read_stop), ids in self._read.items():
+            if read_start <= start and stop <= read_stop:
+                return ids[start - read_start : stop - read_start]
+        return self._matches.page(start, stop, counts)
 
 
 class _Matches:
@@ -240,13 +203,11 @@ class _Matches:
         """
         return source, [CONFIG, self.query, CONFIG, self.query, *params], order
 
-    def page(self, start, stop, *, totals=None):
-        """The shown ids from `start` to `stop`, and (shown, hidden): counted by the same
-        statement unless `totals` already says (then None when no ids came back)."""
+    def counted_page(self, start, stop):
+        """The shown ids from `start` to `stop`, and (shown, hidden) counted by the same
+        statement (None when no ids came back)."""
         if self.sql is None:
             return [], (0, 0)
-        if totals is not None:
-            return self._page_of_counted(start, stop, totals), totals
         sql = f"""
             SELECT id, shown, hidden FROM (
                 SELECT *,
@@ -261,7 +222,11 @@ class _Matches:
         rows = self._fetch(sql, [*self.params, stop - start, start])
         return [row[0] for row in rows], (rows[0][1], rows[0][2]) if rows else None
 
-    def _page_of_counted(self, start, stop, totals):
+    def page(self, start, stop, totals):
+        """The shown ids from `start` to `stop`; `totals` (shown, hidden) is read only when
+        `hiding` hides works on PostgreSQL."""
+        if self.sql is None:
+            return []
         if self.hiding is None or not _postgres():
             sql = f"""
                 SELECT id FROM ({self.sql}) matches

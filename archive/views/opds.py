@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from archive.consent import policy as consent
 from archive.consent import tokens as feed_tokens
 from archive.exporting import downloads, opds
-from archive.listing import search
+from archive.listing import listing
 from archive.models import Series, Tag, Work
 from archive.vocabulary import TagKind
 
@@ -72,14 +72,14 @@ def tags(request, token=None):
 @require_safe
 def latest(request, token=None):
     catalog = _catalog(request, token)
-    return _acquisition(request, catalog, catalog.works(), "latest", "Latest works")
+    return _acquisition(request, catalog, Work.objects.all(), "latest", "Latest works")
 
 
 @require_safe
 def tag_works(request, slug, token=None):
     catalog = _catalog(request, token)
     tag = get_object_or_404(Tag, slug=slug)
-    works = catalog.works().tagged(tag)
+    works = Work.objects.tagged(tag)
     return _acquisition(request, catalog, works, "tag", f"Works tagged {tag.name}", args=[tag.slug])
 
 
@@ -106,7 +106,7 @@ def series_works(request, series_id, token=None):
     catalog = _catalog(request, token)
     listed = Series.objects.with_a_work_among(catalog.works())
     series = get_object_or_404(listed, pk=series_id)
-    works = catalog.works().in_series(series)
+    works = Work.objects.in_series(series)
     title = f"Series: {series.title}"
     return _acquisition(request, catalog, works, "series", title, args=[series.pk])
 
@@ -115,11 +115,9 @@ def series_works(request, series_id, token=None):
 def search_works(request, token=None):
     catalog = _catalog(request, token)
     query = request.GET.get("q", "").strip()[:MAX_QUERY]
-    works = catalog.works().none()
-    if search.terms(query):
-        works = search.by_relevance(catalog.works(), query, readable=catalog.readable)
     title = f"Search: {query}" if query else "Search"
-    return _acquisition(request, catalog, works, "search", title, query={"q": query})
+    works = Work.objects.all()
+    return _acquisition(request, catalog, works, "search", title, search=query)
 
 
 @require_safe
@@ -200,19 +198,20 @@ def _navigation(catalog, name, title, entries):
     return _response(render_to_string("opds/navigation.xml", context), opds.NAVIGATION, catalog)
 
 
-def _acquisition(request, catalog, works, name, title, *, args=(), query=None):
-    """A page of works; one more than a page is fetched to know whether a next page exists."""
+def _acquisition(request, catalog, works, name, title, *, args=(), search=None):
+    """A page of the works the catalog lists, best match first for a `search`."""
     page = _page_number(request)
-    start = (page - 1) * opds.PAGE_SIZE
-    found = list(works.with_blurb()[start : start + opds.PAGE_SIZE + 1])
-    shown = found[: opds.PAGE_SIZE]
-    query = query or {}
+    window = listing(
+        catalog.reader, works=works, page=page, per_page=opds.PAGE_SIZE, query=search, counted=False
+    ).page
+    shown = window.object_list
+    query = {} if search is None else {"q": search}
     context = {
         **_feed_head(catalog, name, title, opds.ACQUISITION, args=args, query=query, page=page),
         "updated": opds.timestamp(max(w.updated for w in shown)) if shown else opds.updated_now(),
         "entries": [catalog.entry(work) for work in shown],
     }
-    if len(found) > opds.PAGE_SIZE:
+    if window.has_next():
         context["next_url"] = catalog.url(name, *args, query={**query, "page": page + 1})
     if page > 1:
         context["previous_url"] = catalog.url(name, *args, query={**query, "page": page - 1})
