@@ -4,6 +4,7 @@ Only a series' creator reaches its editing routes; to anyone else each is a 404,
 nobody learns which series exist that they cannot see.
 """
 
+from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
@@ -17,13 +18,12 @@ from django.views.decorators.http import require_POST, require_safe
 from archive.consent import policy as consent
 from archive.consent.gates import metadata_only
 from archive.exporting import series_epub
-from archive.listing import exclusions
+from archive.listing import listing
 from archive.models import Series, Work
 from archive.writing.forms import AddPartForm, MovePartForm, SeriesForm
 from archive.writing.series import (
     SeriesRefused,
     add_work_to_series,
-    listed_parts,
     move_work_in_series,
     remove_work_from_series,
 )
@@ -43,22 +43,36 @@ def _get_series_for_creator(request, series_id):
     return get_object_or_404(mine, pk=series_id)
 
 
-def _reader_exclusions(request):
-    """The reader's exclusions, unless they asked to see what they hide on this page."""
-    if request.GET.get("show_hidden") == "1":
-        return exclusions.NONE
-    return exclusions.for_request(request)
+@dataclass(frozen=True)
+class Listed:
+    """What a reader sees of a series: its parts they may list, and what is left out."""
+
+    parts: list  # SeriesPart rows with their works, ready for blurbs
+    hidden_count: int  # parts the reader's exclusions hide
+    word_count: int  # words of the parts listed
+
+
+def _listed_parts(request, series, *, show_hidden=False):
+    """The series' parts this reader may list, in order, and how many their exclusions hide;
+    works the reader may not see at all are neither listed nor counted."""
+    parts = (
+        series.parts.select_related("work__creator")
+        .prefetch_related("work__tags", "work__warnings")
+        .order_by("position")
+    )
+    found = listing(request, works=parts, paged=False, show_hidden=show_hidden)
+    listed = list(found.page.object_list)
+    return Listed(listed, found.hidden, sum(part.work.word_count for part in listed))
 
 
 @require_safe
 def series_detail(request, series_id):
     series = _get_series_for_reader(request, series_id)
-    hiding = _reader_exclusions(request)
-    listed = listed_parts(series, user=request.user, exclusions=hiding)
+    showing_hidden = request.GET.get("show_hidden") == "1"
     context = {
         "series": series,
-        "listed": listed,
-        "showing_hidden": request.GET.get("show_hidden") == "1",
+        "listed": _listed_parts(request, series, show_hidden=showing_hidden),
+        "showing_hidden": showing_hidden,
         "download_url": _download_url(series),
     }
     return render(request, "archive/series_detail.html", context)
@@ -158,7 +172,7 @@ def consent_per_part(view):
     @wraps(view)
     def gated_view(request, series_id, *args, **kwargs):
         series = _get_series_for_reader(request, series_id)
-        listed = listed_parts(series, user=request.user, exclusions=exclusions.for_request(request))
+        listed = _listed_parts(request, series)
         agreed, skipped = [], []
         for part in listed.parts:
             missing = consent.missing_items(request, part.work)

@@ -4,10 +4,8 @@ Every function that changes a series' parts locks the series' row first, so two 
 once take turns, and leaves the positions 1, 2, 3… without gaps or repeats.
 """
 
-from dataclasses import dataclass
-
 from django.db import transaction
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from archive.listing import exclusions as reader_exclusions
@@ -119,40 +117,6 @@ def _renumber(series, order, current):
 def _touch(series):
     series.updated_at = timezone.now()
     series.save(update_fields=["updated_at"])
-
-
-@dataclass(frozen=True)
-class Listed:
-    """What a reader sees of a series: its parts they may list, and what is left out."""
-
-    parts: list  # SeriesPart rows with their works, ready for blurbs
-    hidden_count: int  # parts the reader's exclusions hide
-    word_count: int  # words of the parts listed
-
-
-def listed_parts(series, *, user, exclusions=reader_exclusions.NONE):
-    """The series' parts this reader may list, in order, and how many their exclusions hide.
-
-    Two queries (the counts, the parts) plus the blurbs' prefetches; works the reader may
-    not see at all (another's drafts, works staff hid) are neither listed nor counted.
-    """
-    visible = Work.objects.visible_to(user).filter(series_parts__series=series)
-    condition = exclusions.condition()
-    if condition is None:
-        totals = {**visible.aggregate(words=Sum("word_count")), "hidden": 0}
-        shown = visible
-    else:
-        totals = visible.aggregate(
-            words=Sum("word_count", filter=~condition), hidden=Count("pk", filter=condition)
-        )
-        shown = visible.exclude(condition)
-    parts = (
-        series.parts.filter(work__in=shown.values("pk"))
-        .select_related("work__creator")
-        .prefetch_related("work__tags", "work__warnings")
-        .order_by("position")
-    )
-    return Listed(list(parts), totals["hidden"] or 0, totals["words"] or 0)
 
 
 def neighbours(work, *, user, exclusions=reader_exclusions.NONE):
