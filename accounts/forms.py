@@ -5,10 +5,10 @@ from django.http import QueryDict
 from accounts.models import Reader, SavedFilter
 from archive.models import Tag
 from archive.vocabulary import (
+    RATING_ITEMS,
     STANDING_ITEMS,
-    ArchiveWarning,
+    WARNING_ITEMS,
     ConsentItem,
-    Rating,
     StandingChoice,
     UngatedItem,
 )
@@ -32,11 +32,13 @@ class ConsentPreferencesForm(forms.Form):
 
     def __init__(self, *args, current, **kwargs):
         super().__init__(*args, **kwargs)
-        for item, label in _in_vocabulary_order(STANDING_ITEMS):
+        labels = dict(STANDING_ITEMS)
+        # Ratings from General to Not Rated, then warnings, as DESIGN.md lists them.
+        for item in [*RATING_ITEMS, *WARNING_ITEMS]:
             gated = item in ConsentItem.values
             default = StandingChoice.ASK if gated else StandingChoice.SHOW
             self.fields[item] = forms.ChoiceField(
-                label=label,
+                label=labels[item],
                 choices=StandingChoice.choices if gated else self.UNGATED_CHOICES,
                 initial=current.get(item, default),
                 widget=forms.RadioSelect,
@@ -52,17 +54,10 @@ class ConsentPreferencesForm(forms.Form):
         return data
 
     def rating_fields(self):
-        return [self[name] for name in self.fields if name.startswith("rating:")]
+        return [self[item] for item in RATING_ITEMS]
 
     def warning_fields(self):
-        return [self[name] for name in self.fields if name.startswith("warning:")]
-
-
-def _in_vocabulary_order(items):
-    """Ratings from General to Not Rated, then warnings, as DESIGN.md lists them."""
-    order = [f"rating:{value}" for value in Rating.values]
-    order += [f"warning:{value}" for value in ArchiveWarning.values]
-    return sorted(items, key=lambda choice: order.index(choice[0]))
+        return [self[item] for item in WARNING_ITEMS]
 
 
 class ExcludeTagForm(forms.Form):

@@ -7,9 +7,10 @@ from django.urls import reverse
 from taggit.managers import TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
+from archive.consent import policy
 from archive.fields import SetField
 from archive.links import link
-from archive.vocabulary import ArchiveWarning, Category, ConsentItem, Rating, TagKind
+from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
 
 
 class TagQuerySet(models.QuerySet):
@@ -292,9 +293,9 @@ class Work(models.Model):
         return [ArchiveWarning(value).label for value in self.warning_values]
 
     def consent_items(self):
-        """What a reader must agree to before seeing this work's text, in vocabulary order."""
-        needed = {f"rating:{self.rating}"} | {f"warning:{w}" for w in self.warning_values}
-        return [item for item in ConsentItem.values if item in needed]
+        """What a reader must agree to before seeing this work's text (the consent policy's
+        answer, for templates)."""
+        return policy.needs(self)
 
     def is_owned_by(self, user):
         return user.is_authenticated and self.creator_id == user.pk

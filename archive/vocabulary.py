@@ -64,6 +64,36 @@ class UngatedItem(models.TextChoices):
 STANDING_ITEMS = [*ConsentItem.choices, *UngatedItem.choices]
 
 
+# A rating or a warning as an item (what a standing choice or an agreement names):
+# "rating:<Rating value>" or "warning:<ArchiveWarning value>". Only these functions build
+# or read that form.
+def rating_item(rating):
+    return f"rating:{rating}"
+
+
+def warning_item(warning):
+    return f"warning:{warning}"
+
+
+def items_of(rating, warnings):
+    """The items naming a work's rating and each of its warnings."""
+    return [rating_item(rating), *(warning_item(warning) for warning in warnings)]
+
+
+def ratings_and_warnings(items):
+    """The rating values and the warning values these items name, in the items' order."""
+    named = {"rating": [], "warning": []}
+    for item in items:
+        kind, value = item.split(":", 1)
+        named[kind].append(value)
+    return named["rating"], named["warning"]
+
+
+# Every rating's item and every warning's, in vocabulary order, as DESIGN.md lists them.
+RATING_ITEMS = [rating_item(rating) for rating in Rating.values]
+WARNING_ITEMS = [warning_item(warning) for warning in ArchiveWarning.values]
+
+
 class StandingChoice(models.TextChoices):
     SHOW = "show", "Show without asking"
     ASK = "ask", "Ask each time"

@@ -11,11 +11,18 @@ from functools import reduce
 
 from django.db.models import Q
 
-from archive.vocabulary import ConsentItem, StandingChoice
+from archive.vocabulary import ConsentItem, StandingChoice, items_of, ratings_and_warnings
 
 # In the server-side session: {work pk: [items]} and items agreed for the whole session.
 SESSION_WORK_CONSENTS = "consent_by_work"
 SESSION_STANDING_CONSENTS = "consent_for_session"
+
+
+def needs(work):
+    """What a reader must agree to before seeing this work's text, in vocabulary order: its
+    rating and each of its archive warnings that are consent items."""
+    named = set(items_of(work.rating, work.warning_values))
+    return [item for item in ConsentItem.values if item in named]
 
 
 def can_skip_gate(user, work):
@@ -58,7 +65,7 @@ def missing_items(request, work):
     if can_skip_gate(request.user, work):
         return []
     agreed = agreed_items(request, work)
-    return [item for item in work.consent_items() if item not in agreed]
+    return [item for item in needs(work) if item not in agreed]
 
 
 @dataclass(frozen=True)
@@ -95,10 +102,9 @@ class Readable:
 
 
 def _covered_by(agreed):
-    """Works whose consent_items() (Work.consent_items) all lie in `agreed`, as a condition."""
-    unagreed = [item.split(":", 1) for item in ConsentItem.values if item not in agreed]
-    ratings = [value for kind, value in unagreed if kind == "rating"]
-    warnings = [value for kind, value in unagreed if kind == "warning"]
+    """Works all of whose `needs` lie in `agreed`, as a condition."""
+    unagreed = [item for item in ConsentItem.values if item not in agreed]
+    ratings, warnings = ratings_and_warnings(unagreed)
     # Never an empty Q(), which an OR of conditions would drop: with every rating agreed to,
     # NOT IN () is every work.
     covered = ~Q(rating__in=ratings)
@@ -131,7 +137,7 @@ def record_consent(request, work, items, *, for_session=False):
     Only items the work needs right now are kept, so a form cannot smuggle in
     agreement to something the reader was never shown.
     """
-    items = sorted(set(items) & set(work.consent_items()))
+    items = sorted(set(items) & set(needs(work)))
     if not items:
         return items
     by_work = dict(request.session.get(SESSION_WORK_CONSENTS, {}))
