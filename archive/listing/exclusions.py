@@ -1,66 +1,138 @@
-"""A reader's lasting exclusions: what never appears in their lists, counts, facets or feeds."""
+"""A reader's lasting exclusions: what never appears in their lists, counts, facets, feeds
+or alerts.
+
+One rule, read in both directions from the one table `HIDINGS`: the works a reader hides
+(`Exclusions.condition`, for pages and feeds) and the readers a work is hidden from
+(`readers_hiding`, for alerts).
+"""
 
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
 
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 from accounts import relations
-from archive.consent import policy as consent
+from accounts.models import ConsentChoice, ExcludedTag, Mute
+from archive.consent import policy
 from archive.models import families_of
+from archive.vocabulary import StandingChoice, rating_item, ratings_and_warnings, warning_item
 
 
 @dataclass(frozen=True)
 class Exclusions:
-    items: frozenset = frozenset()  # consent items the reader chose to hide
+    items: frozenset = frozenset()  # ratings and warnings (as items) the reader chose to hide
     tags: tuple = ()  # Tag objects the reader never wants to see
     creators: frozenset = frozenset()  # ids of the people the reader mutes
 
     def __bool__(self):
         return bool(self.items or self.tags or self.creators)
 
+    @property
+    def ratings(self):
+        return ratings_and_warnings(self.items)[0]
+
+    @property
+    def warnings(self):
+        return ratings_and_warnings(self.items)[1]
+
+    @property
+    def families(self):
+        return families_of(self.tags)
+
     def key(self):
         """What the exclusions hide, as part of a cache key: the same for readers who hide
         the same works."""
-        return (
-            tuple(sorted(self.items)),
-            tuple(families_of(self.tags)),
-            tuple(sorted(self.creators)),
-        )
+        return (tuple(sorted(self.items)), tuple(self.families), tuple(sorted(self.creators)))
 
     def condition(self):
         """What hides a work: a rating or warning hidden, a tag excluded, or a muted creator
         (None: nothing). One condition, so that one count can split the works shown from
         those hidden."""
-        ratings = [item.split(":", 1)[1] for item in self.items if item.startswith("rating:")]
-        warnings = [item.split(":", 1)[1] for item in self.items if item.startswith("warning:")]
-        parts = []
-        if ratings:
-            parts.append(Q(rating__in=ratings))
-        if warnings:
-            parts.append(Q(warning_set__has_any=warnings))
-        if self.tags:
-            parts.append(Q(families__has_any=families_of(self.tags)))
-        if self.creators:
-            parts.append(Q(creator_id__in=self.creators))
+        parts = [part for hiding in HIDINGS if (part := hiding.works(self)) is not None]
         return reduce(operator.or_, parts) if parts else None
+
+
+@dataclass(frozen=True)
+class Hiding:
+    """One way a reader hides works: a work is hidden when one of the values the reader
+    hides this way is the work's `field` (or, for a set field, one of its members)."""
+
+    hidden: str  # the Exclusions attribute listing the values the reader hides this way
+    field: str  # the Work field holding the work's value(s)
+    is_set: bool  # the field holds a set of values rather than one
+    hiders: Callable  # values -> the rows (with reader_id) of readers hiding any of them
+
+    def works(self, exclusions):
+        """The works a reader with these exclusions hides this way (None: none)."""
+        values = sorted(getattr(exclusions, self.hidden))
+        if not values:
+            return None
+        return Q(**{f"{self.field}__{'has_any' if self.is_set else 'in'}": values})
+
+    def readers(self, work):
+        """The readers who hide `work` this way, as a condition on readers (None: none)."""
+        values = getattr(work, self.field)
+        if not self.is_set:
+            values = [] if values is None else [values]
+        if not values:
+            return None
+        return Q(pk__in=self.hiders(sorted(values)).values("reader_id"))
+
+
+def _hiding_ratings(ratings):
+    items = [rating_item(rating) for rating in ratings]
+    return ConsentChoice.objects.filter(item__in=items, choice=StandingChoice.HIDE)
+
+
+def _hiding_warnings(warnings):
+    items = [warning_item(warning) for warning in warnings]
+    return ConsentChoice.objects.filter(item__in=items, choice=StandingChoice.HIDE)
+
+
+def _excluding_families(families):
+    """Excluded tags whose family (their canonical tag, or themselves) is among `families`,
+    as archive.models.families_of reckons it."""
+    excluded = ExcludedTag.objects.alias(family=Coalesce("tag__canonical_id", "tag_id"))
+    return excluded.filter(family__in=families)
+
+
+def _muting(creator_ids):
+    return Mute.objects.filter(muted_id__in=creator_ids)
+
+
+HIDINGS = (
+    # A standing choice of "hide" for the work's rating or for one of its warnings.
+    Hiding("ratings", "rating", is_set=False, hiders=_hiding_ratings),
+    Hiding("warnings", "warning_set", is_set=True, hiders=_hiding_warnings),
+    # An excluded tag hides its whole family: the canonical tag and every synonym.
+    Hiding("families", "families", is_set=True, hiders=_excluding_families),
+    # A muted creator.
+    Hiding("creators", "creator_id", is_set=False, hiders=_muting),
+)
 
 
 NONE = Exclusions()
 
 
+def readers_hiding(work):
+    """The readers whose exclusions keep `work` out of their lists, as a condition on
+    readers (None: nobody): those to leave out of its alerts."""
+    parts = [part for hiding in HIDINGS if (part := hiding.readers(work)) is not None]
+    return reduce(operator.or_, parts) if parts else None
+
+
 def for_request(request):
     """The reader's exclusions, read once per request (guests have none)."""
     if not hasattr(request, "_exclusions"):
-        tags, muted = (), frozenset()
-        if request.user.is_authenticated:
-            tags = tuple(
-                excluded.tag for excluded in request.user.excluded_tags.select_related("tag")
-            )
-            muted = relations.muted_ids(request.user)
-        hidden = frozenset(consent.hidden_items(request))
-        request._exclusions = Exclusions(hidden, tags, muted)
+        user = request.user
+        request._exclusions = (
+            for_reader(user, choices=policy.standing_choices(request))
+            if user.is_authenticated
+            else NONE
+        )
     return request._exclusions
 
 
@@ -71,6 +143,6 @@ def for_reader(reader, *, choices=None):
     """
     if choices is None:
         choices = dict(reader.consent_choices.values_list("item", "choice"))
-    hidden = frozenset(item for item, choice in choices.items() if choice == "hide")
+    hidden = frozenset(item for item, choice in choices.items() if choice == StandingChoice.HIDE)
     tags = tuple(excluded.tag for excluded in reader.excluded_tags.select_related("tag"))
     return Exclusions(hidden, tags, relations.muted_ids(reader))
