@@ -4,13 +4,13 @@ from django.shortcuts import redirect, render
 
 from accounts.forms import ConsentPreferencesForm
 from accounts.preferences import save_consent_choices
-from archive.consent import policy as consent
+from archive.consent import policy
 from config.paths import same_site_path
 
 
 @login_required
 def preferences(request):
-    form = ConsentPreferencesForm(request.POST or None, current=consent.standing_choices(request))
+    form = ConsentPreferencesForm(request.POST or None, current=policy.standing_choices(request))
     if form.is_valid():
         save_consent_choices(reader=request.user, choices=form.cleaned_data)
         messages.success(request, "Your choices are saved.")

@@ -1,4 +1,5 @@
-"""The consent policy: what a work needs agreement to, and what a request has agreed to.
+"""The consent policy: what a work needs agreement to, what a request or a feed token has
+agreed to, and what is still missing.
 
 Consent is only ever recorded by `record_consent`, called from a CSRF-protected POST;
 nothing read from a URL or a cookie the client can write counts as agreement.
@@ -40,44 +41,28 @@ def standing_choices(request):
     return request._standing_choices
 
 
-def hidden_items(request):
-    """Items whose works the reader asked never to see in lists."""
-    return {item for item, choice in standing_choices(request).items() if choice == "hide"}
-
-
-def _agreed_everywhere(request):
-    """Items agreed for every work: standing "show" choices and agreements for the session."""
-    agreed = {
-        item for item, choice in standing_choices(request).items() if choice == StandingChoice.SHOW
-    }
-    agreed.update(request.session.get(SESSION_STANDING_CONSENTS, ()))
-    return agreed
-
-
-def agreed_items(request, work):
-    agreed = _agreed_everywhere(request)
-    agreed.update(request.session.get(SESSION_WORK_CONSENTS, {}).get(str(work.pk), ()))
-    return agreed
-
-
-def missing_items(request, work):
-    """The items this work needs that the request has not agreed to, in vocabulary order."""
-    if can_skip_gate(request.user, work):
-        return []
-    agreed = agreed_items(request, work)
-    return [item for item in needs(work) if item not in agreed]
+def agreed_in_advance(choices):
+    """The items a reader's standing choices ({item: choice}) agree to for every work."""
+    return frozenset(item for item, choice in choices.items() if choice == StandingChoice.SHOW)
 
 
 @dataclass(frozen=True)
 class Readable:
-    """The works a reader may read right now without meeting the gate, for search: chapter
-    text decides a match only for these works, so a search never tells what a gated text
-    holds (see archive.listing.search)."""
+    """What a request or a feed token has agreed to: the works it may read now without meeting
+    the gate. Search lets chapter text decide a match only for these works, so it never
+    tells what a gated text holds (see archive.listing.search)."""
 
     agreed: frozenset = frozenset()  # items agreed for every work
     by_work: tuple = ()  # (work pk, items agreed for that work alone), by pk
     creator: int | None = None  # the reader whose own works need no agreement
     everything: bool = False  # staff read every work without agreement
+
+    def missing(self, work):
+        """The items `work` needs that this agreement does not cover, in vocabulary order."""
+        if self.everything or (self.creator is not None and work.creator_id == self.creator):
+            return []
+        agreed = self.agreed.union(dict(self.by_work).get(work.pk, ()))
+        return [item for item in needs(work) if item not in agreed]
 
     def condition(self):
         """The works as a condition on their rating and warnings (None: every work)."""
@@ -116,12 +101,13 @@ NOTHING_AGREED = Readable()
 
 
 def readable(request):
-    """What this request may read without the gate: its standing and session agreements, the
-    works it agreed to one by one, and for creators their own works (staff: every work)."""
+    """What this request has agreed to: its standing and session agreements, the works it
+    agreed to one by one, and for creators their own works (staff: every work)."""
     user = request.user
     if user.is_authenticated and user.is_staff:
         return Readable(everything=True)
-    agreed = frozenset(_agreed_everywhere(request))
+    agreed = agreed_in_advance(standing_choices(request))
+    agreed |= frozenset(request.session.get(SESSION_STANDING_CONSENTS, ()))
     by_work = []
     for work_id, items in request.session.get(SESSION_WORK_CONSENTS, {}).items():
         extra = frozenset(items) - agreed
@@ -129,6 +115,21 @@ def readable(request):
             by_work.append((int(work_id), tuple(sorted(extra))))
     creator = user.pk if user.is_authenticated else None
     return Readable(agreed, tuple(sorted(by_work)), creator)
+
+
+def token_readable(choices):
+    """What a feed or catalog token has agreed to: its reader's standing "show" choices
+    alone. No session stands behind a token, and even a staff member's or a creator's
+    token reads only what those choices cover."""
+    return Readable(agreed=agreed_in_advance(choices))
+
+
+def missing_items(request, work):
+    """The items this work needs that the request has not agreed to, in vocabulary order."""
+    # Asked first, so that a creator or staff member costs no read of their choices.
+    if can_skip_gate(request.user, work):
+        return []
+    return readable(request).missing(work)
 
 
 def record_consent(request, work, items, *, for_session=False):

@@ -8,12 +8,10 @@ agreed to applies here.
 from dataclasses import dataclass
 
 from django.shortcuts import get_object_or_404
-from django.utils.cache import patch_cache_control
 
 from accounts.models import FeedToken
-from archive.listing import exclusions as reader_exclusions
-from archive.listing.exclusions import Exclusions
-from archive.vocabulary import StandingChoice
+from archive.consent.policy import Readable, token_readable
+from archive.listing.exclusions import Exclusions, for_reader
 
 
 @dataclass(frozen=True)
@@ -21,11 +19,7 @@ class TokenReader:
     reader: object
     key: str
     exclusions: Exclusions
-    agreed: frozenset  # consent items the reader chose to "show without asking"
-
-    def missing_items(self, work):
-        """What the work needs that the reader's standing choices do not cover."""
-        return [item for item in work.consent_items() if item not in self.agreed]
+    readable: Readable  # what the reader's standing choices agree to (token_readable)
 
 
 def reader_for_token(key):
@@ -41,14 +35,6 @@ def reader_for_token(key):
     return TokenReader(
         reader=reader,
         key=token.key,
-        exclusions=reader_exclusions.for_reader(reader, choices=choices),
-        agreed=frozenset(item for item, choice in choices.items() if choice == StandingChoice.SHOW),
+        exclusions=for_reader(reader, choices=choices),
+        readable=token_readable(choices),
     )
-
-
-def keep_private(response):
-    """Mark a token URL's response as the reader's alone: the URL is their secret, and what
-    it lists follows their choices, so no cache may keep it and no search engine list it."""
-    patch_cache_control(response, private=True, no_store=True)
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response

@@ -14,7 +14,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from archive.consent import tokens as feed_tokens
+from archive.consent import tokens
+from archive.consent.gates import keep_token_private
 from archive.exporting.downloads import xml_text
 from archive.listing.exclusions import NONE, Exclusions
 from archive.models import Series, Tag, Work
@@ -81,14 +82,14 @@ class WorksFeed(Feed):
     def __call__(self, request, *args, **kwargs):
         response = super().__call__(request, *args, **kwargs)
         if kwargs.get("token"):
-            feed_tokens.keep_private(response)
+            keep_token_private(response)
         return response
 
     def get_object(self, request, slug=None, token=None):
         tag = get_object_or_404(Tag, slug=slug) if slug is not None else None
         if token is None:
             return Subject(tag=tag)
-        exclusions = feed_tokens.reader_for_token(token).exclusions
+        exclusions = tokens.reader_for_token(token).exclusions
         return Subject(tag=tag, exclusions=exclusions, private=True)
 
     def title(self, subject):
@@ -156,7 +157,7 @@ class SeriesFeed(WorksFeed):
         series = get_object_or_404(listed.select_related("creator"), pk=series_id)
         if token is None:
             return SeriesSubject(series)
-        exclusions = feed_tokens.reader_for_token(token).exclusions
+        exclusions = tokens.reader_for_token(token).exclusions
         return SeriesSubject(series, exclusions=exclusions, private=True)
 
     def title(self, subject):

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from archive.consent import policy as consent
+from archive.consent import policy
 from archive.consent.tokens import TokenReader
 from archive.exporting import downloads
 from archive.exporting.feeds import work_id
@@ -65,9 +65,11 @@ class Catalog:
     def works(self):
         return Work.objects.posted().excluding(self.exclusions)
 
-    def missing_items(self, work):
-        """What the work needs that this catalog may not assume agreement to."""
-        return self.reader.missing_items(work) if self.reader else work.consent_items()
+    @property
+    def readable(self):
+        """What an app may read here without the gate: what the token's reader agreed to
+        in advance, or nothing in the public catalog."""
+        return self.reader.readable if self.reader else policy.NOTHING_AGREED
 
     def acquisition_url(self, work):
         if self.reader:
@@ -76,7 +78,7 @@ class Catalog:
 
     def entry(self, work):
         """One work's catalog entry: metadata only, and the EPUB link when it may be had."""
-        missing = self.missing_items(work)
+        missing = self.readable.missing(work)
         return {
             "id": work_id(work),
             "title": work.title,
@@ -94,7 +96,7 @@ class Catalog:
     def _summary(self, work, missing):
         parts = []
         if missing:
-            labels = ", ".join(consent.item_labels(missing))
+            labels = ", ".join(policy.item_labels(missing))
             how = (
                 "Your standing choices on the archive do not cover this, so it cannot be "
                 "downloaded here."

@@ -250,7 +250,7 @@ def _readable(viewer):
         return consent.NOTHING_AGREED
     if isinstance(viewer, HttpRequest):
         return consent.readable(viewer)
-    return consent.Readable(agreed=viewer.agreed)
+    return viewer.readable
 
 
 def _with_blurb(listed):

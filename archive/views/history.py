@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from archive.consent import policy as consent
+from archive.consent import policy
 from archive.consent.gates import get_work_for_reader, metadata_only
 from archive.listing import exclusions
 from archive.models import Work
@@ -85,7 +85,7 @@ def record_place(request, work_id):
     if not form.is_valid():
         message = "Send a chapter position (1 or more) and a paragraph number (0 or more)."
         return JsonResponse({"error": message, "fields": form.errors}, status=400)
-    if consent.missing_items(request, work):
+    if policy.missing_items(request, work):
         message = "Agree to what this work needs before reading it."
         return JsonResponse({"error": message}, status=403)
     position = form.cleaned_data["chapter"]

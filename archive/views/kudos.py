@@ -3,8 +3,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from archive.consent import policy as consent
-from archive.consent.forms import ConsentForm
+from archive.consent import policy
 from archive.consent.gates import get_work_for_reader, metadata_only, render_interstitial
 from archive.models import Work
 from archive.reading import kudos
@@ -21,7 +20,7 @@ UNGATED = "Agree to what this work needs before leaving kudos on it."
 def leave_kudos(request, work_id):
     """The kudos button: a plain form POST, answered in JSON when the script asks for it."""
     work = get_work_for_reader(request, work_id)
-    missing = consent.missing_items(request, work)
+    missing = policy.missing_items(request, work)
     if missing:
         return _refuse_ungated(request, work, missing)
     reader = request.user if request.user.is_authenticated else None
@@ -54,8 +53,7 @@ def _refuse_ungated(request, work, missing):
         return JsonResponse({"created": False, "message": UNGATED}, status=403)
     messages.error(request, UNGATED)
     # After agreeing, go to the work: the kudos URL answers POSTs only.
-    form = ConsentForm(initial={"items": missing, "next": work.get_absolute_url()})
-    return render_interstitial(request, work, missing, form=form, status=403)
+    return render_interstitial(request, work, missing, next_url=work.get_absolute_url(), status=403)
 
 
 def _wants_json(request):

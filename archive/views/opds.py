@@ -1,15 +1,13 @@
 """The OPDS catalog: public at /opds/, and each reader's private one at /opds/<token>/."""
 
-from functools import wraps
-
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
-from archive.consent import policy as consent
-from archive.consent import tokens as feed_tokens
+from archive.consent import tokens
+from archive.consent.gates import keep_token_private, token_consent_required
 from archive.exporting import downloads, opds
 from archive.listing import listing
 from archive.models import Series, Tag, Work
@@ -129,40 +127,8 @@ def opensearch(request, token=None):
     return _response(content, opds.OPENSEARCH, catalog)
 
 
-def standing_consent_required(view):
-    """Serve a work to a private catalog's app only if its reader agreed to it in advance.
-
-    An app cannot show the interstitial, so this is the gate for token URLs: the view runs
-    only when the token's reader has "show without asking" for every rating and warning the
-    work needs (no session agreement counts here); otherwise a 403 says why. Because that
-    enforces the consent policy, the view is marked `consent_gated` for the URL walk.
-    """
-
-    @wraps(view)
-    def gated_view(request, token, work_id):
-        reader = feed_tokens.reader_for_token(token)
-        # Not visible_to: a token is a password in a URL, so even a staff member's reaches
-        # only what any reader may have, their own drafts and posted works.
-        works = Work.objects.posted_or_drafts_of(reader.reader)
-        work = get_object_or_404(works.with_blurb(), pk=work_id)
-        missing = reader.missing_items(work)
-        if missing:
-            response = HttpResponseForbidden(
-                f"This work needs agreement to: {', '.join(consent.item_labels(missing))}. "
-                "Your standing choices on the archive do not cover it.\n",
-                content_type="text/plain; charset=utf-8",
-            )
-        else:
-            response = view(request, reader, work)
-        feed_tokens.keep_private(response)
-        return response
-
-    gated_view.consent_gated = True
-    return gated_view
-
-
 @require_safe
-@standing_consent_required
+@token_consent_required
 def work_epub(request, reader, work):
     content = downloads.cached_file(work, "epub", base_url=request.build_absolute_uri("/"))
     response = HttpResponse(content, content_type=downloads.EPUB_TYPE)
@@ -171,7 +137,7 @@ def work_epub(request, reader, work):
 
 
 def _catalog(request, token):
-    reader = feed_tokens.reader_for_token(token) if token is not None else None
+    reader = tokens.reader_for_token(token) if token is not None else None
     return opds.Catalog(request, reader)
 
 
@@ -244,5 +210,5 @@ def _page_number(request):
 def _response(content, content_type, catalog):
     response = HttpResponse(downloads.xml_text(content), content_type=content_type)
     if catalog.reader:
-        feed_tokens.keep_private(response)
+        keep_token_private(response)
     return response

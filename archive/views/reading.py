@@ -2,7 +2,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from archive.consent import policy as consent
+from archive.consent import policy
 from archive.consent.forms import ConsentForm
 from archive.consent.gates import (
     consent_required,
@@ -50,9 +50,9 @@ def give_consent(request, work_id):
     work = get_work_for_reader(request, work_id)
     form = ConsentForm(request.POST)
     if not form.is_valid():
-        missing = consent.missing_items(request, work)
+        missing = policy.missing_items(request, work)
         return render_interstitial(request, work, missing, form=form, status=400)
-    consent.record_consent(
+    policy.record_consent(
         request, work, form.cleaned_data["items"], for_session=form.cleaned_data["remember"]
     )
     return redirect(next_within_work(work, form.cleaned_data["next"]))

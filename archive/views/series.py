@@ -5,18 +5,15 @@ nobody learns which series exist that they cannot see.
 """
 
 from dataclasses import dataclass
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST, require_safe
 
-from archive.consent import policy as consent
-from archive.consent.gates import metadata_only
+from archive.consent.gates import consent_per_part, get_series_for_reader, metadata_only
 from archive.exporting import series_epub
 from archive.listing import listing
 from archive.models import Series, Work
@@ -25,14 +22,9 @@ from archive.writing.series import (
     SeriesRefused,
     add_work_to_series,
     move_work_in_series,
+    parts_to_list,
     remove_work_from_series,
 )
-
-
-def _get_series_for_reader(request, series_id):
-    """The series with its creator, or 404 if this reader may not know of it."""
-    found = Series.objects.visible_to(request.user).select_related("creator")
-    return get_object_or_404(found, pk=series_id)
 
 
 def _get_series_for_creator(request, series_id):
@@ -55,19 +47,14 @@ class Listed:
 def _listed_parts(request, series, *, show_hidden=False):
     """The series' parts this reader may list, in order, and how many their exclusions hide;
     works the reader may not see at all are neither listed nor counted."""
-    parts = (
-        series.parts.select_related("work__creator")
-        .prefetch_related("work__tags", "work__warnings")
-        .order_by("position")
-    )
-    found = listing(request, works=parts, paged=False, show_hidden=show_hidden)
+    found = listing(request, works=parts_to_list(series), paged=False, show_hidden=show_hidden)
     listed = list(found.page.object_list)
     return Listed(listed, found.hidden, sum(part.work.word_count for part in listed))
 
 
 @require_safe
 def series_detail(request, series_id):
-    series = _get_series_for_reader(request, series_id)
+    series = get_series_for_reader(request, series_id)
     showing_hidden = request.GET.get("show_hidden") == "1"
     context = {
         "series": series,
@@ -160,34 +147,6 @@ def delete_series(request, series_id):
         messages.success(request, f"The series “{series.title}” is deleted; its works stay.")
         return redirect("archive:my_series")
     return render(request, "archive/series_delete.html", {"series": series})
-
-
-def consent_per_part(view):
-    """The consent gate for a whole series: the view receives the series, the parts whose
-    every consent item the request has agreed to, and the other parts (for their metadata
-    only), each with what it still needs. The consent policy decides for every part as it
-    would on the part's own pages, so the view is marked `consent_gated` for the URL walk.
-    """
-
-    @wraps(view)
-    def gated_view(request, series_id, *args, **kwargs):
-        series = _get_series_for_reader(request, series_id)
-        listed = _listed_parts(request, series)
-        agreed, skipped = [], []
-        for part in listed.parts:
-            missing = consent.missing_items(request, part.work)
-            if missing:
-                skipped.append((part, consent.item_labels(missing)))
-            else:
-                agreed.append(part)
-        response = view(request, series, agreed, skipped, listed.hidden_count, *args, **kwargs)
-        if any(part.work.consent_items() for part in listed.parts):
-            response["X-Robots-Tag"] = "noindex, nofollow"
-        patch_cache_control(response, private=True)
-        return response
-
-    gated_view.consent_gated = True
-    return gated_view
 
 
 @require_safe

@@ -148,3 +148,12 @@ def matching(query_terms, *, works, limit=10):
     for term in query_terms:
         found = found.filter(Q(title__icontains=term) | Q(summary__icontains=term))
     return list(found.select_related("creator").order_by("-updated_at", "-id")[:limit])
+
+
+def parts_to_list(series):
+    """The series' parts in order, each with what its work's blurb shows."""
+    return (
+        series.parts.select_related("work__creator")
+        .prefetch_related("work__tags", "work__warnings")
+        .order_by("position")
+    )

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.relations import muted_ids
-from archive.consent import policy as consent
+from archive.consent import policy
 from conversation import comments
 from conversation import inbox as notices
 from conversation.forms import CommentForm, InboxActionForm, NotificationSettingsForm
@@ -72,7 +72,7 @@ def notification_settings(request):
 def _prepare(request, item):
     """What the item's template needs to know: whether the reader may read the comment
     now (they have agreed to everything its work needs), and the reply form if so."""
-    item.readable = item.work is None or not consent.missing_items(request, item.work)
+    item.readable = item.work is None or not policy.missing_items(request, item.work)
     item.muted = item.comment is not None and item.comment.author_id in muted_ids(request.user)
     item.reply_form = None
     if item.kind in COMMENT_KINDS and item.readable and comments.may_reply(item.comment):
