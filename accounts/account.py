@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import Reader
 from archive.listing import search
 from archive.models import Bookmark, BookmarkTag, Kudos, Work
+from archive.writing import derived
 
 # The byline an orphaned work keeps, as on AO3, so it never reads as "Anonymous" by accident.
 ORPHAN_NAME = "orphan_account"
@@ -115,6 +116,7 @@ def delete_account(*, reader):
     if orphaned:
         # Their search documents still hold the username, which search must forget too.
         search.update_search_documents(orphaned)
+        derived.renew_listing_generation()  # the works' creator changed
 
 
 def _recount(work_ids):

@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 
 from accounts.models import Reader
 from archive.admin_input import CheckedInputs
+from archive.writing import derived
 
 
 @admin.register(Reader)
@@ -11,3 +13,20 @@ class ReaderAdmin(CheckedInputs, UserAdmin):
     # alone (what they choose to see says a lot about them), so staff are not shown them.
     list_display = ["username", "email", "is_staff", "is_active", "date_joined", "last_login"]
     list_filter = ["is_staff", "is_superuser", "is_active", "date_joined"]
+
+    # Search matches creators by username, and a deleted reader's works lose their creator:
+    # both change what listings count.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "username" in form.changed_data:
+            derived.renew_listing_generation()
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        derived.renew_listing_generation()
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        derived.renew_listing_generation()

@@ -18,7 +18,7 @@ from archive.models import (
     Work,
     WorkWarning,
 )
-from archive.writing import posting, tags
+from archive.writing import derived, posting, tags
 from archive.writing.counters import refresh_work_counts
 from archive.writing.sanitize import demote_headings, sanitize_html
 from archive.writing.words import count_words
@@ -41,10 +41,12 @@ def _save_chapter(chapter):
 
 def _work_changed(work):
     """After staff change a work or its chapters: counts, a new revision (downloads are
-    cached per revision) and a new search document, as the archive's own code keeps them."""
+    cached per revision), a new search document and a new listing generation, as the
+    archive's own code keeps them."""
     refresh_work_counts(work)
     Work.objects.filter(pk=work.pk).update(revision=F("revision") + 1)
     search.update_search_documents([work.pk])
+    derived.renew_listing_generation()
 
 
 class ChapterFormSet(admin_input.WholeInlineFormSet):
@@ -231,7 +233,18 @@ class WorkAdmin(admin_input.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        derived.refresh([form.instance.pk])  # the inlines write its warnings and tags
         _work_changed(form.instance)
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        derived.renew_listing_generation()
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        derived.renew_listing_generation()
 
 
 @admin.register(Chapter)
@@ -378,20 +391,31 @@ class TagAdmin(admin_input.ModelAdmin):
         super().save_model(request, obj, form, change)
         if "canonical" in form.changed_data and obj.canonical:
             # Setting "canonical" by hand goes through the same rule as the action, which
-            # also rebuilds the search documents of the family's works.
+            # also refreshes the families and search documents of the family's works.
             tags.make_synonym(tag=obj, canonical=obj.canonical)
-        elif change and {"name", "canonical"} & set(form.changed_data):
+            return
+        renamed = change and {"name", "canonical"} & set(form.changed_data)
+        works = _works_named_by([obj.pk]) if renamed else []
+        if "canonical" in form.changed_data:
+            derived.refresh(works)  # no longer a synonym: a family of its own again
+        else:
+            derived.renew_listing_generation()  # facets show tags' names and kinds
+        if renamed:
             # Search finds works by their tags' names and their canonical tags' names.
-            search.update_search_documents(_works_named_by([obj.pk]))
+            search.update_search_documents(works)
 
+    @transaction.atomic
     def delete_model(self, request, obj):
         works = _works_named_by([obj.pk])
         super().delete_model(request, obj)
+        derived.refresh(works)  # its synonyms become families of their own
         search.update_search_documents(works)
 
+    @transaction.atomic
     def delete_queryset(self, request, queryset):
         works = _works_named_by(list(queryset.values_list("pk", flat=True)))
         super().delete_queryset(request, queryset)
+        derived.refresh(works)
         search.update_search_documents(works)
 
 

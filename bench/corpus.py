@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from accounts.models import Reader
 from archive.models import Bookmark, Chapter, Kudos, Tag, TaggedWork, Work, WorkWarning
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
+from archive.writing import derived
 from archive.writing.words import count_words
 
 # Every generated work's creator name and every generated reader's username starts with
@@ -608,6 +609,7 @@ class _Generator:
             WorkWarning.objects.bulk_create(warnings, batch_size=self.batch_size)
             TaggedWork.objects.bulk_create(tagged, batch_size=self.batch_size)
             Chapter.objects.bulk_create(chapters, batch_size=self.batch_size)
+            derived.refresh(work.pk for work, *_ in batch)  # bulk_create writes no families
             works_bar.update(len(batch))
             chapters_bar.update(len(chapters))
             self.made["works"] += len(batch)

@@ -7,6 +7,7 @@ from accounts.models import ConsentChoice, Reader
 from archive.listing import search
 from archive.models import Chapter, Tag, Work, WorkWarning
 from archive.vocabulary import ConsentItem
+from archive.writing import derived
 from archive.writing.words import count_words
 
 PASSWORD = "correct horse battery staple"
@@ -67,5 +68,7 @@ def make_work(
     for name, kind in tags:
         tag, _ = Tag.objects.get_or_create(name=name, defaults={"kind": kind})
         work.tags.add(tag)
+    # As the archive's own functions do: families, warning set, and a new listing generation.
+    derived.refresh([work.pk])
     search.update_search_documents([work.pk])
     return work

@@ -17,6 +17,7 @@ from archive.importing.text import parse_work
 from archive.listing import search
 from archive.models import Chapter, Tag, Work, WorkWarning
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
+from archive.writing import derived
 from archive.writing.counters import refresh_work_counts
 from archive.writing.posting import TAG_FIELDS, existing_tags, tag_name_problem
 from archive.writing.sanitize import sanitize_html
@@ -231,6 +232,7 @@ def create_imported_work(parsed, *, metadata=None, creator=None, name="text", po
         chapter.word_count = count_words(chapter.body)
     Chapter.objects.bulk_create(chapters)
     refresh_work_counts(work)
+    derived.refresh([work.pk])
     search.update_search_documents([work.pk])
     return work
 

@@ -51,8 +51,8 @@ def build_fixture():
                 objects = _seed_objects(model, works)
                 records.extend(serializers.serialize("python", objects))
             for record in records:
-                # The database computes these from the rows the fixture loads (migration
-                # 0007); they hold ids of the database that built the fixture.
+                # load_seed_works computes these from the rows the fixture loads
+                # (recompute_derived); they hold ids of the database that built the fixture.
                 for field in DERIVED_FIELDS.get(record["model"], ()):
                     record["fields"].pop(field, None)
             raise _Rollback

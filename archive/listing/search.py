@@ -11,12 +11,13 @@ import html
 import re
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import BooleanField, Case, ExpressionWrapper, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape, strip_tags
 
 from archive.models import Chapter, SearchDocument, Tag, TaggedWork, Work
+from archive.writing import derived
 
 CONFIG = "english"
 # A tsvector holds at most 1 MB; a work's first half-million characters are plenty to find it.
@@ -284,7 +285,8 @@ def _flag(hiding):
 
 
 def update_search_documents(work_ids=None):
-    """Rebuild the search documents of these works (all works when None); PostgreSQL only."""
+    """Rebuild the search documents of these works (all works when None), and renew the
+    listing generation, since search counts read them; PostgreSQL only."""
     if not _postgres():
         return
     tables = {
@@ -327,8 +329,10 @@ def update_search_documents(work_ids=None):
         DO UPDATE SET document = EXCLUDED.document, metadata = EXCLUDED.metadata
     """
     ids = list(work_ids or [])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"all": work_ids is None, "ids": ids})
+    with transaction.atomic(savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {"all": work_ids is None, "ids": ids})
+        derived.renew_listing_generation()
 
 
 def snippets(works, query, *, readable):

@@ -1,4 +1,5 @@
-"""Posting and editing works and chapters, keeping counters, revision and search in step.
+"""Posting and editing works and chapters, keeping counters, revision, search, the work's
+families and warning set, and the listing generation in step (archive.writing.derived).
 
 Every function here writes under a lock on the work's row, so two edits of one work
 (say, two chapters added at once) take turns instead of colliding on chapter positions.
@@ -14,6 +15,7 @@ from django.utils.text import slugify
 from archive.listing import search
 from archive.models import Chapter, Tag, Work, WorkWarning
 from archive.vocabulary import TagKind
+from archive.writing import derived
 from archive.writing.sanitize import demote_headings, sanitize_html
 from archive.writing.words import count_words
 from following import updates
@@ -113,6 +115,7 @@ def create_work(*, creator, title, rating, warnings, **fields):
     work.save()
     WorkWarning.objects.bulk_create(WorkWarning(work=work, warning=w) for w in set(warnings))
     work.tags.set(tags)
+    derived.refresh([work.pk])
     search.update_search_documents([work.pk])
     return work
 
@@ -136,6 +139,7 @@ def update_work(*, work, warnings=None, **fields):
     replaced = {TAG_FIELDS[field] for field in names_by_field}
     kept = [tag for tag in work.tags.all() if tag.kind not in replaced]
     work.tags.set(kept + tags)
+    derived.refresh([work.pk])
     _save(work, [name for name in WORK_FIELDS if name in fields])
     return work
 
@@ -202,6 +206,7 @@ def unhide_work(*, work):
 def delete_work(*, work):
     """Delete a work with its chapters; kudos, bookmarks and readings of it go with it."""
     _locked(work).delete()
+    derived.renew_listing_generation()
 
 
 @transaction.atomic
@@ -308,11 +313,12 @@ def _recount(work):
 
 
 def _save(work, fields):
-    """Save a change: a new revision (downloads are cached per revision) and a new search
-    document, so nothing built from the old text outlives it."""
+    """Save a change: a new revision (downloads are cached per revision), a new search
+    document and a new listing generation, so nothing built from the old work outlives it."""
     work.revision += 1
     work.save(update_fields=[*fields, "revision"])
     search.update_search_documents([work.pk])
+    derived.renew_listing_generation()
 
 
 def _tags_for(names_by_field):

@@ -1,4 +1,8 @@
-"""Tag wrangling: synonyms and merges, each in one transaction so filters never see half."""
+"""Tag wrangling: synonyms and merges, each in one transaction so filters never see half.
+
+A work's families (archive.writing.derived) follow its tags' synonyms, so each function
+refreshes the works whose tags it changes.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -6,6 +10,7 @@ from django.db import transaction
 from accounts.models import ExcludedTag
 from archive.listing import search
 from archive.models import Tag, TaggedWork
+from archive.writing import derived
 
 
 def check_synonym(tag, canonical):
@@ -33,7 +38,9 @@ def make_synonym(*, tag, canonical):
     check_synonym(tag, canonical)
     family = [tag, *tag.synonyms.all()]
     Tag.objects.filter(pk__in=[t.pk for t in family]).update(canonical=canonical)
-    search.update_search_documents(_works_tagged(family))
+    works = _works_tagged(family)
+    derived.refresh(works)
+    search.update_search_documents(works)
 
 
 @transaction.atomic
@@ -42,6 +49,7 @@ def merge_tags(*, source, target):
     that links and typed names still find the works."""
     target = target.canonical or target
     check_synonym(source, target)
+    retagged = _works_tagged([source])
     already = TaggedWork.objects.filter(tag=target).values("content_object")
     TaggedWork.objects.filter(tag=source).exclude(content_object__in=already).update(tag=target)
     TaggedWork.objects.filter(tag=source).delete()
@@ -49,4 +57,5 @@ def merge_tags(*, source, target):
     ExcludedTag.objects.filter(tag=source).exclude(reader__in=excluders).update(tag=target)
     ExcludedTag.objects.filter(tag=source).delete()
     make_synonym(tag=source, canonical=target)
+    derived.refresh(retagged)
     search.update_search_documents(_works_tagged([target]))

@@ -12,7 +12,7 @@ from tests.factories import body_marker, make_work
 
 @pytest.fixture
 def archive(transactional_db):
-    call_command("loaddata", "seed_works", verbosity=0)
+    call_command("load_seed_works", verbosity=0)
 
 
 def test_guest_meets_the_interstitial_consents_and_reads_a_seed_work(page, archive):

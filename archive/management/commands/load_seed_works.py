@@ -1,5 +1,6 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from archive.listing import search
 from archive.models import Tag, Work
@@ -18,5 +19,8 @@ class Command(BaseCommand):
         if Work.objects.exists() or Tag.objects.exists():
             self.stdout.write("The archive already has works or tags; seed works not loaded.")
             return
-        call_command("loaddata", "seed_works", verbosity=options["verbosity"])
-        search.update_search_documents()
+        with transaction.atomic():
+            call_command("loaddata", "seed_works", verbosity=options["verbosity"])
+            # loaddata writes the rows as they are: the works' families and warning sets next.
+            call_command("recompute_derived", verbosity=options["verbosity"])
+            search.update_search_documents()

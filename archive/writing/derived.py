@@ -1,0 +1,75 @@
+"""Values kept beside the rows they come from, so that listings read one column, not joins.
+
+- `Work.families`: the ids of the canonical tags of a work's tags (its tag links, and each
+  tag's `canonical`), which include and exclude filters, tag pages and facets read.
+- `Work.warning_set`: the work's archive warnings (its WorkWarning rows, which the consent
+  gate reads), which filters, a reader's exclusions and facets read.
+- The token of `ListingGeneration`, under which listing counts are cached
+  (archive.listing.cache): renewed by any change a count can see.
+
+The functions that write those sources (archive.writing.posting and .tags, the importer, the
+admin, account deletion) call `refresh` or `renew_listing_generation` in their own transaction,
+so a count cached under the old token is never read after the change commits. Loads that go
+around them (loaddata, bulk_create) end with `manage.py recompute_derived`.
+"""
+
+import uuid
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models.functions import Coalesce
+
+from archive.models import ListingGeneration, TaggedWork, Work, WorkWarning
+
+# Works read and written per statement: few queries for a big batch, short statements.
+BATCH = 1000
+FIELDS = ["families", "warning_set"]
+
+
+def refresh(work_ids):
+    """The tag links, warnings or tags of these works changed: compute their families and
+    warning sets again, write the rows that differ and renew the listing generation.
+    Returns how many works changed."""
+    work_ids = list(work_ids)
+    changed = 0
+    with transaction.atomic(savepoint=False):
+        for start in range(0, len(work_ids), BATCH):
+            stale = stale_works(work_ids[start : start + BATCH])
+            Work.objects.bulk_update(stale, FIELDS)
+            changed += len(stale)
+        renew_listing_generation()
+    return changed
+
+
+def stale_works(work_ids):
+    """Those of these works whose families or warning set are not what their tag links and
+    warnings give, carrying the right values (unsaved). Call it in a transaction: the works'
+    rows are locked first, so two refreshes of one work take turns (three queries)."""
+    works = list(
+        Work.objects.select_for_update().filter(pk__in=work_ids).order_by("pk").only(*FIELDS)
+    )
+    families, warnings = defaultdict(set), defaultdict(set)
+    links = TaggedWork.objects.filter(content_object__in=work_ids)
+    for work_id, family in links.values_list("content_object", Coalesce("tag__canonical", "tag")):
+        families[work_id].add(family)
+    chosen = WorkWarning.objects.filter(work__in=work_ids)
+    for work_id, warning in chosen.values_list("work", "warning"):
+        warnings[work_id].add(warning)
+    stale = []
+    for work in works:
+        right = sorted(families[work.pk]), sorted(warnings[work.pk])
+        if (work.families, work.warning_set) != right:
+            work.families, work.warning_set = right
+            stale.append(work)
+    return stale
+
+
+def renew_listing_generation():
+    """Give the archive a new listing generation: counts cached under the old token are not
+    read again once this transaction commits. An upsert, so the row comes back after a flush."""
+    ListingGeneration.objects.bulk_create(
+        [ListingGeneration(pk=1, token=uuid.uuid4().hex)],
+        update_conflicts=True,
+        unique_fields=["pk"],
+        update_fields=["token"],
+    )
