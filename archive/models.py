@@ -185,12 +185,12 @@ class Work(models.Model):
     revision = models.PositiveIntegerField(default=1, editable=False)
     # The work's tag families: the ids of its tags' canonical tags. Filters and facets read
     # them here instead of joining every tag link, which keeps them fast at 100,000 works.
-    # Database triggers (migration 0007) compute them whenever a work is saved, its tag links
-    # change or a tag becomes or stops being a synonym: whatever the archive writes here is
-    # replaced, so no code path can leave them stale.
+    # archive.writing.derived.refresh computes them, called by every function that changes
+    # a work's tag links or a tag's synonyms (posting, wrangling, the importer, the admin);
+    # `manage.py recompute_derived` computes them all after a raw load.
     families = SetField(default=list, editable=False)
     # The work's archive warnings again (the WorkWarning rows stay the record), kept the
-    # same way by triggers (migration 0007) so that listings filter and count them here.
+    # same way (archive.writing.derived) so that listings filter and count them here.
     warning_set = SetField(of="text", default=list, editable=False)
 
     tags = TaggableManager(through=TaggedWork, blank=True)
@@ -604,14 +604,14 @@ class SeriesPart(models.Model):
 class ListingGeneration(models.Model):
     """One row whose token names the current state of everything a listing counts.
 
-    Database triggers (migration 0012) give it a new random token in the same transaction as
-    any change that can alter a listing's counts or facets: a work added, deleted or changed
-    in a column that lists filter, count or search on (not its hits, kudos, bookmark or
-    comment counters), a tag or chapter changed, a search document or a username rewritten.
-    Counts are cached under the token (archive.listing.cache), so a cached count always
-    belongs to the data it was counted from, whatever code or SQL made the change. A random
-    token rather than a counter: a rolled-back change can never hand its number on to
-    different data.
+    archive.writing.derived.renew_listing_generation gives it a new random token, called in
+    the same transaction by every function that can alter a listing's counts or facets: a
+    work added, deleted or changed in a column that lists filter, count or search on (not its
+    hits, kudos, bookmark or comment counters), a tag or chapter changed, a search document
+    or a username rewritten. Counts are cached under the token (archive.listing.cache), so a
+    cached count always belongs to the data it was counted from; after rows are loaded
+    around those functions, `manage.py recompute_derived` renews it. A random token rather
+    than a counter: a rolled-back change can never hand its number on to different data.
     """
 
     token = models.CharField(max_length=32)

@@ -82,8 +82,9 @@ def build_archive():
     synonym = Tag.objects.create(
         name="found family", slug="found-family-2", kind=TagKind.ADDITIONAL, canonical=canonical
     )
-    opened = make_work(tags=[("Lantern Tales", TagKind.FANDOM)], chapters=1)
-    opened.tags.add(synonym)
+    opened = make_work(
+        tags=[("Lantern Tales", TagKind.FANDOM), (synonym.name, synonym.kind)], chapters=1
+    )
     make_work(creator=creator, is_posted=False, title="A draft")
 
     kudos.give_kudos(work=gated, reader=reader)

@@ -121,10 +121,11 @@ def test_the_sweep_sees_the_text_on_every_reading_route_once_agreed(gated_work):
 
 
 def test_no_listing_feed_or_search_shows_gated_text_to_a_guest(db):
-    work = make_work(rating="explicit", warnings=["non-con"], chapters=1)
+    work = make_work(
+        rating="explicit", warnings=["non-con"], chapters=1, tags=[("Gated Fandom", TagKind.FANDOM)]
+    )
     marker = body_marker(work.pk, 1)
-    tag = Tag.objects.create(name="Gated Fandom", kind=TagKind.FANDOM)
-    work.tags.add(tag)
+    tag = Tag.objects.get(name="Gated Fandom")
     values = {"slug": tag.slug, "username": "nobody", "token": "x"}
     client = Client()
     leaks = []

@@ -2,11 +2,12 @@
 
 Counting a listing (its total, the works a reader's exclusions hide, its facets) reads every
 work it covers, which at 100,000 works costs more than showing the page. The answer only
-changes when the works do, so it is cached under the token of `ListingGeneration`, which
-database triggers renew in the same transaction as any change that can alter a count. A
-cached count therefore always belongs to the data it was counted from: counts stay exact,
-and each listing pays for counting once per change instead of once per request. The page of
-works itself is never cached: its order (kudos, hits) changes without renewing the token.
+changes when the works do, so it is cached under the token of `ListingGeneration`, which the
+functions that write works, tags and chapters renew in the same transaction as any change
+that can alter a count (archive.writing.derived.renew_listing_generation). A cached count
+therefore always belongs to the data it was counted from: counts stay exact, and each
+listing pays for counting once per change instead of once per request. The page of works
+itself is never cached: its order (kudos, hits) changes without renewing the token.
 
 The token is read from the database the counts are read from (the replica when the request
 reads from it), so a lagging replica's counts are cached under the replica's token.

@@ -10,6 +10,7 @@ from accounts.models import ConsentChoice, ExcludedTag, FeedToken
 from archive.models import Tag
 from archive.vocabulary import StandingChoice, TagKind
 from archive.writing import posting
+from archive.writing import tags as wrangling
 from tests.factories import body_marker, make_reader, make_work
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +95,7 @@ def test_tag_feed_covers_the_tags_synonyms(client):
     make_work(title="Synonym", tags=[("NARUTO", TagKind.FANDOM)])
     make_work(title="Elsewhere", tags=[("Bleach", TagKind.FANDOM)])
     canonical = Tag.objects.get(name="Naruto")
-    Tag.objects.filter(name="NARUTO").update(canonical=canonical)
+    wrangling.make_synonym(tag=Tag.objects.get(name="NARUTO"), canonical=canonical)
     feed = parse(client.get(tag_feed(canonical.slug)))
     assert sorted(titles(feed)) == ["Canonical", "Synonym"]
     assert feed.feed.title == "Works tagged Naruto"

@@ -10,6 +10,7 @@ from archive.models import Tag
 from archive.views import opds as opds_views
 from archive.vocabulary import StandingChoice, TagKind
 from archive.writing import posting
+from archive.writing import tags as wrangling
 from tests.factories import body_marker, make_reader, make_work
 
 pytestmark = pytest.mark.django_db
@@ -138,7 +139,8 @@ def test_fandoms_are_canonical_tags_by_use_counting_synonyms(client):
     make_work(tags=[("NARUTO", TagKind.FANDOM)])
     make_work(tags=[("One Piece", TagKind.FANDOM)], is_posted=False)
     make_work(tags=[("Angst", TagKind.ADDITIONAL)])
-    Tag.objects.filter(name="NARUTO").update(canonical=Tag.objects.get(name="Naruto"))
+    naruto, shouted = Tag.objects.get(name="Naruto"), Tag.objects.get(name="NARUTO")
+    wrangling.make_synonym(tag=shouted, canonical=naruto)
     feed = parse(client.get(FANDOMS), "navigation")
     assert [entry.title for entry in feed.entries] == ["Naruto", "Bleach"]
     naruto = links(feed.entries[0], "subsection")[0]
@@ -152,7 +154,8 @@ def test_tag_feed_covers_synonyms(client):
     make_work(title="Canonical", tags=[("Naruto", TagKind.FANDOM)])
     make_work(title="Synonym", tags=[("NARUTO", TagKind.FANDOM)])
     make_work(title="Other")
-    Tag.objects.filter(name="NARUTO").update(canonical=Tag.objects.get(name="Naruto"))
+    naruto, shouted = Tag.objects.get(name="Naruto"), Tag.objects.get(name="NARUTO")
+    wrangling.make_synonym(tag=shouted, canonical=naruto)
     feed = parse(client.get(reverse("archive:opds_tag", args=["naruto"])), "acquisition")
     assert sorted(entry.title for entry in feed.entries) == ["Canonical", "Synonym"]
     assert feed.feed.title == "Works tagged Naruto"
