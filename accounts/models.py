@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
@@ -25,6 +27,15 @@ class AlertEmail(models.TextChoices):
     OFF = "off", "No email: the inbox only"
 
 
+@dataclass(frozen=True)
+class SessionFacts:
+    """What the sign-in backend (config.auth) reads with the session's reader, in the one
+    query that loads them anyway, so that no page spends a query of its own on these."""
+
+    has_drafts: bool  # drafts only they list: whose cached listing counts they share
+    inbox_unread_count: int  # unread notices, for the header
+
+
 class Reader(AbstractUser):
     """A person with an account: reads, and may post works as a creator."""
 
@@ -50,6 +61,10 @@ class Reader(AbstractUser):
     )
     # When the reader last opened "What's new in my subscriptions".
     updates_seen_at = models.DateTimeField(null=True, blank=True)
+
+    # Not a column: set on the session's reader by the sign-in backend, None on a reader
+    # loaded any other way (whoever needs a fact then asks the database).
+    session_facts: SessionFacts | None = None
 
     class Meta(AbstractUser.Meta):
         constraints = [

@@ -89,9 +89,11 @@ class WorkQuerySet(models.QuerySet):
         A work hidden by staff is left out for its creator too: they find it only in
         "My works", where they are told why.
         """
-        # A reader read with `has_drafts` (accounts.backends) and none to list sees just the
-        # posted works, whose partial indexes the listings then use as a guest's do.
-        if not user.is_authenticated or getattr(user, "has_drafts", None) is False:
+        # A reader known to have no drafts to list (their session_facts, config.auth) sees
+        # just the posted works, whose partial indexes the listings then use as a guest's do.
+        if not user.is_authenticated or (
+            user.session_facts is not None and not user.session_facts.has_drafts
+        ):
             return self.posted()
         return self.filter(Q(is_posted=True) | Q(creator=user), hidden_by_staff=False)
 

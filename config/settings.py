@@ -174,8 +174,9 @@ if _replica_url:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.Reader"
-# Django's model backend, reading the session's reader with the header's unread inbox count.
-AUTHENTICATION_BACKENDS = ["accounts.backends.ReaderBackend"]
+# Django's model backend, reading the session's reader with what every page needs of them;
+# the second only reads the readers of sessions the first signed in under its old path.
+AUTHENTICATION_BACKENDS = ["config.auth.ReaderBackend", "accounts.backends.ReaderBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "archive:work_list"
 LOGOUT_REDIRECT_URL = "archive:work_list"

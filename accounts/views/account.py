@@ -1,6 +1,7 @@
 import json
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -23,7 +24,8 @@ def signup(request):
     form = SignupForm(request.POST or None)
     if form.is_valid():
         reader = form.save()
-        login(request, reader)
+        # The first backend is the one that signs readers in (the other only reads old sessions).
+        login(request, reader, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(request, "Welcome! Choose below what you want to be asked about.")
         return redirect("accounts:preferences")
     return render(request, "accounts/signup.html", {"form": form})

@@ -32,7 +32,7 @@ def _listed_drafts(creator):
 
 def drafts_of_outer_reader():
     """Whether the reader of the outer query has drafts that only they list (for
-    accounts.backends, which reads it with the reader)."""
+    config.auth, which reads it with the reader into their session_facts)."""
     return Exists(_listed_drafts(OuterRef("pk")))
 
 
@@ -44,9 +44,8 @@ def visibility(user):
         return "posted"
     if user.is_staff:
         return "all"
-    has_drafts = getattr(user, "has_drafts", None)
-    if has_drafts is None:  # read without accounts.backends.ReaderBackend
-        has_drafts = _listed_drafts(user).exists()
+    facts = user.session_facts  # None for a reader not read by the sign-in backend
+    has_drafts = facts.has_drafts if facts is not None else _listed_drafts(user).exists()
     return f"drafts-of-{user.pk}" if has_drafts else "posted"
 
 

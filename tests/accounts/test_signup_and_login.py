@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import Reader
+from accounts.backends import ReaderBackend
+from accounts.models import Reader, SessionFacts
 from tests.factories import PASSWORD, make_reader, make_work
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +54,27 @@ def test_logout_forgets_consent(client):
     client.post(reverse("archive:consent", args=[work.pk]), {"items": work.consent_items()})
     client.post(reverse("accounts:logout"))
     assert "Show me this work" in client.get(work.get_absolute_url()).content.decode()
+
+
+def test_logging_in_reads_the_reader_with_their_session_facts(client, creator):
+    make_work(creator=creator, is_posted=False)
+    client.post(reverse("accounts:login"), {"username": "creator", "password": PASSWORD})
+    assert client.session["_auth_user_backend"] == "config.auth.ReaderBackend"
+
+    reader = client.get(reverse("accounts:account")).wsgi_request.user
+
+    assert reader.session_facts == SessionFacts(has_drafts=True, inbox_unread_count=0)
+
+
+def test_a_session_signed_in_under_the_backends_old_path_stays_signed_in(client, reader_ask):
+    client.force_login(reader_ask, backend="accounts.backends.ReaderBackend")
+
+    response = client.get(reverse("accounts:account"))
+
+    assert response.status_code == 200
+    assert response.wsgi_request.user == reader_ask
+    assert response.wsgi_request.user.session_facts is None
+
+
+def test_the_old_backend_signs_nobody_in(reader_ask):
+    assert ReaderBackend().authenticate(None, username="asker", password=PASSWORD) is None
