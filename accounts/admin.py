@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 
 from accounts.models import Reader
-from archive.admin_input import CheckedInputs
+from config.admin_input import CheckedInputs
 from archive.writing import derived
 
 

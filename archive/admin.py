@@ -7,7 +7,6 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.template.response import TemplateResponse
 
-from archive import admin_input
 from archive.listing import search
 from archive.models import (
     Bookmark,
@@ -22,6 +21,7 @@ from archive.writing import derived, posting, tags
 from archive.writing.counters import refresh_work_counts
 from archive.writing.sanitize import demote_headings, sanitize_html
 from archive.writing.words import count_words
+from config import admin_input
 
 WORK_HTML_FIELDS = ["summary", "notes", "end_notes"]
 CHAPTER_HTML_FIELDS = ["summary", "notes", "end_notes", "body"]
