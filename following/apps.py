@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class FollowingConfig(AppConfig):
     name = "following"
     verbose_name = "Subscriptions and alerts"
+
+    def ready(self):
+        from archive.writing import news
+        from following import updates
+
+        # Subscribers hear of what the archive posts; it announces, and updates records.
+        news.listen(updates)

@@ -1,5 +1,6 @@
-"""Recording what subscribers hear of. The posting functions call these inside their
-transaction; the fan-out runs in a worker once that transaction has committed, so the
+"""Recording what subscribers hear of. The archive announces what is new inside the
+transaction that posts it (archive.writing.news, which this module listens to, see
+following.apps); the fan-out runs in a worker once that transaction has committed, so the
 request that posts only enqueues."""
 
 from django.db import IntegrityError, transaction

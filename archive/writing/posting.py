@@ -16,9 +16,9 @@ from archive.listing import search
 from archive.models import Chapter, Tag, Work, WorkWarning
 from archive.vocabulary import TagKind
 from archive.writing import derived
+from archive.writing import news
 from archive.writing.sanitize import demote_headings, sanitize_html
 from archive.writing.words import count_words
-from following import updates
 
 # A work's tag boxes and the kind of tag each holds (forms and metadata files use these names).
 TAG_FIELDS = {
@@ -171,7 +171,7 @@ def post_work(*, work):
     work.chapters.update(published=today)
     work.is_posted, work.published, work.updated = True, today, today
     _save(work, ["is_posted", "published", "updated"])
-    updates.work_posted(work=work)
+    news.work_posted(work=work)
     return work
 
 
@@ -227,7 +227,7 @@ def add_chapter(*, work, body, title="", summary="", notes="", end_notes=""):
         changed.append("updated")
     _save(work, changed)
     if work.is_posted and not work.hidden_by_staff:
-        updates.chapter_posted(chapter=chapter)
+        news.chapter_posted(chapter=chapter)
     return chapter
 
 

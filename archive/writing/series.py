@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from archive.listing import exclusions as reader_exclusions
 from archive.models import Series, SeriesPart, Work
-from following import updates
+from archive.writing import news
 
 # Far more than any series needs; it keeps the renumbering statements small.
 MAX_PARTS = 500
@@ -42,7 +42,7 @@ def add_work_to_series(*, series, work, position=None):
     _renumber(series, order, {**_positions(parts), part.pk: part.position})
     part.position = position
     _touch(series)
-    updates.part_added(series=series, work=work)
+    news.part_added(series=series, work=work)
     return part
 
 
