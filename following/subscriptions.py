@@ -2,6 +2,7 @@
 
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from following.models import Subscription, Target
 
@@ -37,6 +38,11 @@ def is_subscribed(reader, target):
         return False
     kind = kind_of(target)
     return Subscription.objects.filter(reader=reader, kind=kind, **{kind: target}).exists()
+
+
+def follows_outer_work(reader):
+    """Whether `reader` follows the work of the outer query, as a condition to annotate it."""
+    return Exists(Subscription.objects.filter(reader=reader, kind=Target.WORK, work=OuterRef("pk")))
 
 
 def kind_of(target):

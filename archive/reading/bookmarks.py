@@ -7,7 +7,6 @@ from django.db.models import Exists, F, OuterRef
 from django.utils.text import slugify
 
 from archive.models import Bookmark, BookmarkTag, Kudos, MarkedForLater, TaggedBookmark, Work
-from following.models import Subscription, Target
 
 SLUG_LENGTH = BookmarkTag._meta.get_field("slug").max_length
 
@@ -51,9 +50,9 @@ def unmark_for_later(*, reader, work):
     MarkedForLater.objects.filter(reader=reader, work=work).delete()
 
 
-def reader_state(*, reader, work):
-    """Whether the reader left kudos on, bookmarked, marked and subscribed to the work, in
-    one query."""
+def reader_state(*, reader, work, **more):
+    """Whether the reader left kudos on, bookmarked and marked the work, in one query, which
+    answers `more` too: {name: condition on the work as OuterRef("pk")}, from apps above."""
     mine = {"reader": reader, "work": OuterRef("pk")}
     return (
         Work.objects.filter(pk=work.pk)
@@ -61,7 +60,7 @@ def reader_state(*, reader, work):
             gave_kudos=Exists(Kudos.objects.filter(**mine)),
             bookmarked=Exists(Bookmark.objects.filter(**mine)),
             marked=Exists(MarkedForLater.objects.filter(**mine)),
-            subscribed=Exists(Subscription.objects.filter(kind=Target.WORK, **mine)),
+            **more,
         )
         .get()
     )

@@ -1,8 +1,11 @@
-"""What a work page's kudos and bookmark controls need to know about the reader."""
+"""What a work page's controls (kudos, bookmark, mark for later, subscribe) need to know
+about the reader. Here, above the archive, because it asks both apps: whether the reader
+follows the work is answered in the query that reads their marks on it."""
 
 from django import template
 
 from archive.reading import bookmarks, kudos
+from following import subscriptions
 
 register = template.Library()
 
@@ -13,5 +16,7 @@ def work_actions_for(context, work):
     user = context["request"].user
     state = {"gave_kudos": False, "bookmarked": False, "marked": False, "subscribed": False}
     if user.is_authenticated:
-        state = bookmarks.reader_state(reader=user, work=work)
+        state = bookmarks.reader_state(
+            reader=user, work=work, subscribed=subscriptions.follows_outer_work(user)
+        )
     return {**state, "own": work.is_owned_by(user), "givers": kudos.givers(work)}
