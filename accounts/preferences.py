@@ -1,9 +1,14 @@
-"""Saving a reader's standing consent choices."""
+"""A reader's standing consent choices: reading and saving them."""
 
 from django.db import transaction
 
 from accounts.models import ConsentChoice
 from archive.vocabulary import StandingChoice
+
+
+def consent_choices(reader):
+    """The reader's standing choice per item that has one ({item: choice}); one query."""
+    return dict(reader.consent_choices.values_list("item", "choice"))
 
 
 @transaction.atomic

@@ -3,14 +3,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from accounts.forms import ConsentPreferencesForm
-from accounts.preferences import save_consent_choices
-from archive.consent import policy
+from accounts.preferences import consent_choices, save_consent_choices
 from config.paths import same_site_path
 
 
 @login_required
 def preferences(request):
-    form = ConsentPreferencesForm(request.POST or None, current=policy.standing_choices(request))
+    form = ConsentPreferencesForm(request.POST or None, current=consent_choices(request.user))
     if form.is_valid():
         save_consent_choices(reader=request.user, choices=form.cleaned_data)
         messages.success(request, "Your choices are saved.")
