@@ -3,8 +3,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 
 from accounts.models import Reader
-from config.admin_input import CheckedInputs
 from archive.writing import derived
+from config.admin_input import CheckedInputs
 
 
 @admin.register(Reader)

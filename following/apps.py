@@ -6,8 +6,11 @@ class FollowingConfig(AppConfig):
     verbose_name = "Subscriptions and alerts"
 
     def ready(self):
+        from accounts import account
         from archive.writing import news
+        from following import account as following_account
         from following import updates
 
         # Subscribers hear of what the archive posts; it announces, and updates records.
         news.listen(updates)
+        account.add_part(following_account.PART)

@@ -15,8 +15,7 @@ from django.utils.text import slugify
 from archive.listing import search
 from archive.models import Chapter, Tag, Work, WorkWarning
 from archive.vocabulary import TagKind
-from archive.writing import derived
-from archive.writing import news
+from archive.writing import derived, news
 from archive.writing.sanitize import demote_headings, sanitize_html
 from archive.writing.words import count_words
 

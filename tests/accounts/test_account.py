@@ -8,8 +8,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.account import ORPHAN_NAME, delete_account, export_account
-from accounts.models import ConsentChoice, ExcludedTag, Reader, SavedFilter
+from accounts import account, relations
+from accounts.account import delete_account, export_account
+from accounts.models import Block, ConsentChoice, ExcludedTag, Mute, Reader, SavedFilter
+from archive.account import ORPHAN_NAME
 from archive.models import (
     Bookmark,
     BookmarkTag,
@@ -17,11 +19,17 @@ from archive.models import (
     Kudos,
     MarkedForLater,
     Reading,
+    Series,
+    SeriesPart,
     Tag,
     TaggedBookmark,
     Work,
 )
 from archive.vocabulary import TagKind
+from conversation import inbox
+from conversation.models import Comment, CommentReport, InboxItem, InboxKind
+from following.models import Alert, Subscription, Update, UpdateKind
+from following.subscriptions import subscribe
 from tests.factories import PASSWORD, make_reader, make_work
 from tests.test_site import count_h1
 
@@ -59,6 +67,26 @@ def leave_traces(reader, work, *, private=False, tags=("favourites",)):
     )
     MarkedForLater.objects.create(reader=reader, work=work)
     recount(work)
+
+
+def follow_and_talk(reader, work, *, about):
+    """A series, a block and a mute, a comment with a report and an inbox notice, and a
+    subscription with an alert, by `reader`; `about` is another reader to block and mute."""
+    series = Series.objects.create(creator=reader, title=f"Series of {reader}")
+    SeriesPart.objects.create(series=series, work=work, position=1)
+    relations.block(blocker=reader, blocked=about)
+    relations.mute(reader=reader, muted=about)
+    chapter = work.chapters.get(position=1)
+    comment = Comment.objects.create(
+        work=work, chapter=chapter, author=reader, body=f"<p>{reader} comments.</p>"
+    )
+    CommentReport.objects.create(
+        comment=comment, reporter=reader, reason="spam", details=f"{reader} reports"
+    )
+    inbox.notify(reader=reader, kind=InboxKind.UPDATE, work=work, chapter=chapter)
+    subscription, _ = subscribe(reader=reader, target=work)
+    update, _ = Update.objects.get_or_create(kind=UpdateKind.CHAPTER, work=work, chapter=chapter)
+    Alert.objects.create(update=update, reader=reader, subscription=subscription, email="none")
 
 
 @pytest.fixture
@@ -146,11 +174,43 @@ def test_export_holds_everything_the_reader_keeps(reader_ask, creator):
     json.dumps(data)  # plain JSON values only
 
 
+def test_export_holds_what_the_reader_follows_and_said(reader_ask, other, creator):
+    work = make_work(creator=reader_ask, title="Mine")
+    follow_and_talk(reader_ask, work, about=other)
+
+    data = export_account(reader=reader_ask)
+
+    mine = {"id": work.pk, "title": "Mine"}
+    [series] = data["series"]
+    assert (series["title"], series["works"]) == ("Series of asker", [mine])
+    assert series["created_at"] and series["updated_at"]
+    assert [block["reader"] for block in data["blocks"]] == ["other"]
+    assert [mute["reader"] for mute in data["mutes"]] == ["other"]
+    [comment] = data["comments"]
+    assert (comment["work"], comment["chapter"]) == (mine, 1)
+    assert (comment["body"], comment["status"]) == ("<p>asker comments.</p>", "shown")
+    [report] = data["comment_reports"]
+    assert report == {
+        "comment": comment["id"],
+        "reason": "spam",
+        "details": "asker reports",
+        "created_at": report["created_at"],
+    }
+    [notice] = data["inbox"]
+    assert (notice["kind"], notice["work"], notice["chapter"]) == ("update", mine, 1)
+    assert notice["read_at"] is None
+    [subscription] = data["subscriptions"]
+    assert (subscription["kind"], subscription["work"]) == ("work", mine)
+    [alert] = data["alerts"]
+    assert (alert["kind"], alert["work"], alert["chapter"]) == ("chapter", mine, 1)
+    json.dumps(data)
+
+
 def test_export_never_holds_the_password_or_other_readers_data(reader_ask, other, creator):
     work = make_work(creator=creator)
     leave_traces(reader_ask, work)
     leave_traces(other, work, tags=("others-secret-tag",))
-    make_work(creator=other, title="Not mine")
+    follow_and_talk(other, make_work(creator=other, title="Not mine"), about=reader_ask)
     tag = Tag.objects.create(name="Others-excluded", kind=TagKind.ADDITIONAL)
     ExcludedTag.objects.create(reader=other, tag=tag)
     SavedFilter.objects.create(reader=other, name="Others-filter", query="rating=teen")
@@ -160,16 +220,31 @@ def test_export_never_holds_the_password_or_other_readers_data(reader_ask, other
     assert reader_ask.password not in text
     assert "password" not in text
     traces = ["other notes", "others-secret-tag", "Not mine", "other@example.com", "Others-"]
+    traces += ["other comments", "other reports", "Series of other", '"other"']
     for trace in traces:
         assert trace not in text
 
 
 def test_export_of_a_new_reader_is_empty_but_complete(reader_ask):
     data = export_account(reader=reader_ask)
-    assert data["bookmarks"] == data["kudos"] == data["history"] == []
-    assert data["marked_for_later"] == data["works"] == []
-    assert data["excluded_tags"] == data["saved_filters"] == []
-    assert data["consent_choices"] == {}
+    sections = {section for part in account._parts for section, _ in part.sections.values()}
+    assert set(data) == {"exported_at", "profile", "display_settings"} | sections
+    assert data.pop("consent_choices") == {}
+    assert all(data[section] == [] for section in sections - {"consent_choices"})
+
+
+def test_every_foreign_key_to_a_reader_is_exported_or_named_as_left_out():
+    """A model holding a reader's rows is placed: a part of the account exports them, or
+    NOT_EXPORTED says why they stay out."""
+    assert account.unplaced() == set()
+    placed = account.exported_relations() | account.NOT_EXPORTED.keys()
+    assert placed - account.reader_relations() == set(), "placed, but no such foreign key"
+    assert not account.exported_relations() & account.NOT_EXPORTED.keys()
+
+
+def test_a_foreign_key_nobody_placed_is_found(monkeypatch):
+    monkeypatch.delitem(account.NOT_EXPORTED, "accounts.FeedToken.reader")
+    assert account.unplaced() == {"accounts.FeedToken.reader"}
 
 
 def test_history_of_a_deleted_chapter_exports_without_a_chapter(reader_ask, creator):
@@ -219,22 +294,26 @@ def test_export_query_count_does_not_grow_with_the_data(
     client = client_for(reader_ask)
     works = [make_work(creator=creator) for _ in range(4)]
     leave_traces(reader_ask, works[0])
-    make_work(creator=reader_ask)
+    follow_and_talk(reader_ask, make_work(creator=reader_ask), about=creator)
     # session, reader, savepoint, consent choices, excluded tags with their tags, saved
-    # filters, bookmarks with works, their tags, kudos with works, readings with works and
-    # chapters, marked for later with works, own works, release savepoint
-    with django_assert_num_queries(13):
+    # filters, blocks and mutes with the people, bookmarks with works, their tags, kudos
+    # with works, readings with works and chapters, marked for later with works, own works,
+    # series, their parts with works, comments with works and chapters, reports, inbox
+    # items with works, chapters and series, subscriptions with what they follow, alerts
+    # with their updates' works, chapters and series, release savepoint
+    with django_assert_num_queries(22):
         client.get(EXPORT)
     for number, work in enumerate(works[1:]):
         leave_traces(reader_ask, work, tags=("one", "two", "three"))
-        make_work(creator=reader_ask)
+        follow_and_talk(reader_ask, make_work(creator=reader_ask), about=make_reader(f"r{number}"))
         tag = Tag.objects.create(name=f"Excluded {number}", kind=TagKind.ADDITIONAL)
         ExcludedTag.objects.create(reader=reader_ask, tag=tag)
         SavedFilter.objects.create(reader=reader_ask, name=f"Filter {number}", query="q=x")
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(22):
         data = json.loads(client.get(EXPORT).content)
     assert len(data["bookmarks"]) == len(data["history"]) == 4
     assert len(data["excluded_tags"]) == len(data["saved_filters"]) == 3
+    assert len(data["series"]) == len(data["comments"]) == len(data["alerts"]) == 4
 
 
 # delete_account
@@ -253,6 +332,19 @@ def test_deleting_removes_the_reader_and_everything_they_kept(reader_ask, other,
         assert list(model.objects.values_list("reader__username", flat=True)) == ["other"]
     assert not ConsentChoice.objects.exclude(reader=other).exists()
     assert TaggedBookmark.objects.count() == 1
+
+
+def test_deleting_leaves_their_comments_without_their_name(reader_ask, other, creator):
+    work = make_work(creator=creator)
+    follow_and_talk(reader_ask, work, about=other)
+
+    delete_account(reader=reader_ask)
+
+    [comment] = Comment.objects.all()
+    assert (comment.author, comment.body) == (None, "<p>asker comments.</p>")
+    assert CommentReport.objects.get().reporter is None
+    for model in [Series, Block, Mute, InboxItem, Subscription, Alert]:
+        assert not model.objects.exists(), model
 
 
 def test_deleting_drops_the_counters_of_the_works_the_reader_touched(reader_ask, other, creator):
