@@ -62,9 +62,13 @@ class Reader(AbstractUser):
     # When the reader last opened "What's new in my subscriptions".
     updates_seen_at = models.DateTimeField(null=True, blank=True)
 
-    # Not a column: set on the session's reader by the sign-in backend, None on a reader
-    # loaded any other way (whoever needs a fact then asks the database).
+    # Not columns, but what one request learns of the reader and keeps on its reader object.
+    # Set on the session's reader by the sign-in backend, None on a reader loaded any other
+    # way (whoever needs a fact then asks the database):
     session_facts: SessionFacts | None = None
+    # The ids of the people they block, who block them and whom they mute, each read by
+    # accounts.relations on first use ({"blocked": frozenset({3, 5}), ...}):
+    relation_ids: dict[str, frozenset[int]] | None = None
 
     class Meta(AbstractUser.Meta):
         constraints = [

@@ -29,51 +29,47 @@ def is_blocked(*, blocker, blocked) -> bool:
 def blocker_ids(reader) -> frozenset[int]:
     """The ids of everyone who blocks this reader: whose works and comments they may not
     answer. One query, kept on the reader object for the rest of the request."""
-    return _cached(
-        reader, "_blocker_ids", lambda pk: Block.objects.filter(blocked_id=pk), "blocker_id"
-    )
+    return _cached(reader, "blockers", lambda pk: Block.objects.filter(blocked_id=pk), "blocker_id")
 
 
 def muted_ids(reader) -> frozenset[int]:
     """The ids of everyone this reader mutes. One query, kept on the reader object for
     the rest of the request (listings and comment threads share it)."""
-    return _cached(reader, "_muted_ids", lambda pk: Mute.objects.filter(reader_id=pk), "muted_id")
+    return _cached(reader, "muted", lambda pk: Mute.objects.filter(reader_id=pk), "muted_id")
 
 
 def blocked_ids(reader) -> frozenset[int]:
     """The ids of everyone this reader blocks."""
-    return _cached(
-        reader, "_blocked_ids", lambda pk: Block.objects.filter(blocker_id=pk), "blocked_id"
-    )
+    return _cached(reader, "blocked", lambda pk: Block.objects.filter(blocker_id=pk), "blocked_id")
 
 
 def block(*, blocker, blocked) -> bool:
     """Block `blocked`; True if this made the block, False if it already existed."""
     created = _make(Block, blocker=blocker, blocked=blocked)
-    _forget(blocker, "_blocked_ids")
-    _forget(blocked, "_blocker_ids")
+    _forget(blocker, "blocked")
+    _forget(blocked, "blockers")
     return created
 
 
 def unblock(*, blocker, blocked) -> bool:
     """Lift a block; True if there was one."""
     deleted, _ = Block.objects.filter(blocker_id=_id(blocker), blocked_id=_id(blocked)).delete()
-    _forget(blocker, "_blocked_ids")
-    _forget(blocked, "_blocker_ids")
+    _forget(blocker, "blocked")
+    _forget(blocked, "blockers")
     return bool(deleted)
 
 
 def mute(*, reader, muted) -> bool:
     """Mute `muted` for `reader`; True if this made the mute, False if it already existed."""
     created = _make(Mute, reader=reader, muted=muted)
-    _forget(reader, "_muted_ids")
+    _forget(reader, "muted")
     return created
 
 
 def unmute(*, reader, muted) -> bool:
     """Lift a mute; True if there was one."""
     deleted, _ = Mute.objects.filter(reader_id=_id(reader), muted_id=_id(muted)).delete()
-    _forget(reader, "_muted_ids")
+    _forget(reader, "muted")
     return bool(deleted)
 
 
@@ -96,20 +92,23 @@ def _make(model, **people):
     return created
 
 
-def _cached(reader, attribute, rows, column):
+def _cached(reader, kind, rows, column):
+    """The ids of one kind, kept in the reader object's `relation_ids` (Reader)."""
     pk = _id(reader)
     if pk is None:
         return frozenset()
     if isinstance(reader, int):
         return frozenset(rows(pk).values_list(column, flat=True))
-    if not hasattr(reader, attribute):
-        setattr(reader, attribute, frozenset(rows(pk).values_list(column, flat=True)))
-    return getattr(reader, attribute)
+    if reader.relation_ids is None:
+        reader.relation_ids = {}
+    if kind not in reader.relation_ids:
+        reader.relation_ids[kind] = frozenset(rows(pk).values_list(column, flat=True))
+    return reader.relation_ids[kind]
 
 
-def _forget(reader, attribute):
-    if not isinstance(reader, int) and hasattr(reader, attribute):
-        delattr(reader, attribute)
+def _forget(reader, kind):
+    if _id(reader) is not None and not isinstance(reader, int) and reader.relation_ids:
+        reader.relation_ids.pop(kind, None)
 
 
 def _id(person):
