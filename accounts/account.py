@@ -29,6 +29,9 @@ class Part:
     # Called with the reader as their account is deleted, their row locked and about to go:
     # what their leaving changes in the app beyond the rows that go with them.
     before_deletion: Callable | None = None
+    # Called after staff rename readers or delete their rows in the admin: what a changed or
+    # vanished username changes in the app (search matches creators by name).
+    after_renaming: Callable | None = None
 
 
 # Foreign keys to a reader whose rows stay out of their export, and why.
@@ -159,3 +162,10 @@ def delete_account(*, reader):
         if part.before_deletion is not None:
             part.before_deletion(reader=reader)
     reader.delete()
+
+
+def readers_renamed():
+    """Staff renamed readers, or deleted their rows: each app does what that changes there."""
+    for part in _parts:
+        if part.after_renaming is not None:
+            part.after_renaming()

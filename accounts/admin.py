@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 
+from accounts.account import readers_renamed
 from accounts.models import Reader
-from archive.writing import derived
 from config.admin_input import CheckedInputs
 
 
@@ -15,18 +15,18 @@ class ReaderAdmin(CheckedInputs, UserAdmin):
     list_filter = ["is_staff", "is_superuser", "is_active", "date_joined"]
 
     # Search matches creators by username, and a deleted reader's works lose their creator:
-    # both change what listings count.
+    # both change what listings count, which each app hears of.
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "username" in form.changed_data:
-            derived.renew_listing_generation()
+            readers_renamed()
 
     @transaction.atomic
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        derived.renew_listing_generation()
+        readers_renamed()
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
-        derived.renew_listing_generation()
+        readers_renamed()

@@ -136,4 +136,5 @@ PART = Part(
         "archive.Series.creator": ("series", _series),
     },
     before_deletion=_before_deletion,
+    after_renaming=derived.renew_listing_generation,
 )
