@@ -51,9 +51,8 @@ def make_hider(name, *, hide=(), tags=(), mutes=()):
 
 
 def make_tagged_work(*, rating, warnings, tags, creator):
-    work = make_work(rating=rating, warnings=warnings, creator=creator, chapters=0)
-    work.tags.add(*tags)
-    return work
+    pairs = [(tag.name, tag.kind) for tag in tags]
+    return make_work(rating=rating, warnings=warnings, tags=pairs, creator=creator, chapters=0)
 
 
 def both_directions(readers, works):
