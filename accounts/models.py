@@ -69,6 +69,11 @@ class Reader(AbstractUser):
     # The ids of the people they block, who block them and whom they mute, each read by
     # accounts.relations on first use ({"blocked": frozenset({3, 5}), ...}):
     relation_ids: dict[str, frozenset[int]] | None = None
+    # Their saved consent choice per item ({"rating:e": "show", ...}) and the exclusions they
+    # make of it (archive.listing.exclusions.Exclusions), each read by the archive on first
+    # use in a request:
+    standing_choices: dict[str, str] | None = None
+    exclusions: object | None = None
 
     class Meta(AbstractUser.Meta):
         constraints = [

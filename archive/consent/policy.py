@@ -33,12 +33,12 @@ def can_skip_gate(user, work):
 
 def standing_choices(request):
     """The reader's saved choice per item, read once per request; guests have none."""
-    if not hasattr(request, "_standing_choices"):
-        choices = {}
-        if request.user.is_authenticated:
-            choices = dict(request.user.consent_choices.values_list("item", "choice"))
-        request._standing_choices = choices
-    return request._standing_choices
+    reader = request.user
+    if not reader.is_authenticated:
+        return {}
+    if reader.standing_choices is None:
+        reader.standing_choices = dict(reader.consent_choices.values_list("item", "choice"))
+    return reader.standing_choices
 
 
 def agreed_in_advance(choices):

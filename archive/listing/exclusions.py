@@ -126,14 +126,12 @@ def readers_hiding(work):
 
 def for_request(request):
     """The reader's exclusions, read once per request (guests have none)."""
-    if not hasattr(request, "_exclusions"):
-        user = request.user
-        request._exclusions = (
-            for_reader(user, choices=policy.standing_choices(request))
-            if user.is_authenticated
-            else NONE
-        )
-    return request._exclusions
+    reader = request.user
+    if not reader.is_authenticated:
+        return NONE
+    if reader.exclusions is None:
+        reader.exclusions = for_reader(reader, choices=policy.standing_choices(request))
+    return reader.exclusions
 
 
 def for_reader(reader, *, choices=None):
