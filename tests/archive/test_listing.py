@@ -8,13 +8,13 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import QueryDict
 
-from accounts.backends import ReaderBackend
 from accounts.models import ExcludedTag, FeedToken
 from archive.consent import tokens as feed_tokens
 from archive.listing import listing
 from archive.models import Series, Tag, Work
 from archive.vocabulary import TagKind
 from archive.writing.series import add_work_to_series
+from config.auth import ReaderBackend
 from tests.factories import make_work
 
 pytestmark = pytest.mark.django_db
