@@ -1,13 +1,28 @@
-"""Personas shared by the whole suite."""
+"""Personas shared by the whole suite, and the Hypothesis profiles."""
 
+import os
 import time
 
+import hypothesis
 import pytest
 from django.test import override_settings
 
 from archive.models import Work
 from archive.vocabulary import StandingChoice
 from tests.factories import make_reader
+
+# Property-based tests try few examples under `make test`, so that the suite stays quick
+# enough to run before every commit, and more in CI (HYPOTHESIS_PROFILE=ci, set by .ci/run),
+# which prints how to replay a failure it finds. A test that needs more examples than most
+# asks for a multiple of the profile's (tests/test_hostile_input.py). Neither profile has a
+# deadline: how long an example takes depends on the machine's load, not on the code. Both
+# draw new examples on every run (the "ci" profile Hypothesis ships would replay the same
+# ones) and keep the failures they find in .hypothesis/, to try those first next time.
+hypothesis.settings.register_profile("default", max_examples=25, deadline=None)
+hypothesis.settings.register_profile("ci", max_examples=200, deadline=None, print_blob=True)
+hypothesis.settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or hypothesis.settings.get_current_profile_name()
+)
 
 
 @pytest.fixture(autouse=True, scope="session")
