@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -134,6 +135,7 @@ def world(db, settings):
     saved = SavedFilter.objects.create(reader=reader, name="Mine", query="/works/?tag=Fluff")
     token = FeedToken.objects.create(reader=reader, key="k" * 43)
     fandom, fluff = Tag.objects.get(name="Harbour Tales"), Tag.objects.get(name="Fluff")
+    reset_token = default_token_generator.make_token(reader)
     return {
         # A value for each path parameter that names something that exists.
         "real": {
@@ -147,13 +149,24 @@ def world(db, settings):
             "object_id": posted.pk,
             # The reader's password reset link, and the address it redirects to.
             "uidb64": urlsafe_base64_encode(force_bytes(reader.pk)),
-            "reset_token": default_token_generator.make_token(reader),
+            "reset_token": reset_token,
             "set_password": "set-password",
         },
         "shown": {},
         "creator": creator,
         "reader": reader,
         "staff": staff,
+        # Each persona signs in once, before anything is read: every request is rolled back
+        # (see send), so what is saved before each request is the same, and read once.
+        "sessions": {
+            "reader": session_of(reader),
+            "creator": session_of(creator),
+            "staff": session_of(staff),
+            # A guest who followed the reader's password reset link, with the token in the
+            # session as Django's confirm view leaves it.
+            "resetting": session_of(None, {INTERNAL_RESET_SESSION_TOKEN: reset_token}),
+        },
+        "saved": None,
         "ints": [posted.pk, gated.pk, draft.pk, bookmark.pk, excluded.pk, saved.pk, 1, 2, 3]
         + [fandom.pk, fluff.pk, posted.chapters.first().pk],
         "strings": [
@@ -168,19 +181,33 @@ def world(db, settings):
     }
 
 
-def signed_in(reader):
+def session_of(reader, values=()):
+    """The key of a new session, signed in as `reader` (or a guest's) and holding `values`."""
     client = Client()
     if reader is not None:
         client.force_login(reader)
+    session = client.session
+    session.update(values)
+    session.save()
+    return session.session_key
+
+
+def client_as(world, name):
+    """A new client for the persona ("guest", or a name in world["sessions"]), carrying the
+    session it signed in with."""
+    client = Client()
+    if name != "guest":
+        client.cookies[django_settings.SESSION_COOKIE_NAME] = world["sessions"][name]
     return client
 
 
-def send(client, method, url, data, **headers):
+def send(world, client, method, url, data, **headers):
     """The response to one request, in a savepoint that is rolled back afterwards so each
-    example starts from the same archive; fails on any 5xx or on a rejected request that
+    request starts from the same archive; fails on any 5xx or on a rejected request that
     changed what was saved."""
+    if world["saved"] is None:
+        world["saved"] = saved_rows()
     with transaction.atomic():
-        before = saved_rows()
         response = getattr(client, method)(url, data, **headers)
         status = response.status_code
         assert status < 500, f"{method.upper()} {url} {data!r} answered {status}"
@@ -188,25 +215,11 @@ def send(client, method, url, data, **headers):
         shown_again = method == "post" and status == 200 and "html" in response["Content-Type"]
         rejected = 400 <= status < 500 or shown_again
         if rejected:
-            assert saved_rows() == before, f"rejected {method.upper()} {url} {data!r} changed data"
+            assert saved_rows() == world["saved"], (
+                f"rejected {method.upper()} {url} {data!r} changed data"
+            )
         transaction.set_rollback(True)
     return response
-
-
-def persona(world, name):
-    return None if name == "guest" else world[name]
-
-
-def client_as(world, name):
-    """A client for the persona; "resetting" is a guest who followed the reader's password
-    reset link, so the session holds its token as Django's confirm view leaves it."""
-    if name != "resetting":
-        return signed_in(persona(world, name))
-    client = Client()
-    session = client.session
-    session[INTERNAL_RESET_SESSION_TOKEN] = world["real"]["reset_token"]
-    session.save()
-    return client
 
 
 def path_values(world, route):
@@ -241,7 +254,7 @@ def test_every_route_survives_the_classic_hostile_values(world):
     then in the query string of a URL whose parameters name real things."""
     failures = []
     for route in SWEPT:
-        client = signed_in(world["staff"] if route.namespace == "admin" else world["reader"])
+        client = client_as(world, "staff" if route.namespace == "admin" else "reader")
         real = route.url({name: world["real"].get(name, 1) for name in route.parameters})
         for value in CLASSIC:
             requests = [(real, {"q": value, "page": value, "tag": value, "sort": value})]
@@ -249,7 +262,7 @@ def test_every_route_survives_the_classic_hostile_values(world):
                 requests.append((route.url(dict.fromkeys(route.parameters, value)), {}))
             for url, data in requests:
                 try:
-                    send(client, "get", url, data)
+                    send(world, client, "get", url, data)
                 except Exception as error:  # noqa: BLE001 - report every route at once
                     failures.append(f"{route}: {type(error).__name__}: {str(error)[:200]}")
     assert not failures, "\n".join(failures)
@@ -265,7 +278,7 @@ def test_no_route_fails_on_hostile_path_values_or_query_strings(world, data):
     query_values = st.one_of(hostile_value, DATES)
     query = data.draw(st.lists(st.tuples(names, query_values), max_size=6), label="query")
     who = data.draw(st.sampled_from(PERSONAS), label="persona")
-    send(signed_in(persona(world, who)), "get", route.url(values), query)
+    send(world, client_as(world, who), "get", route.url(values), query)
 
 
 def as_wsgi(text):
@@ -309,7 +322,7 @@ def test_no_route_fails_on_hostile_host_cookie_or_accept_headers(world, data):
     url = route.url({name: world["real"].get(name, 1) for name in route.parameters})
     headers = data.draw(HEADERS, label="headers")
     who = data.draw(st.sampled_from(PERSONAS), label="persona")
-    send(signed_in(persona(world, who)), "get", url, {}, **headers)
+    send(world, client_as(world, who), "get", url, {}, **headers)
 
 
 def choices(*valid):
@@ -671,7 +684,7 @@ def shown_form(world, client, url):
         model = url.strip("/").split("/")[2]
         changelist = url.endswith(f"/{model}/")
         parser = _FormFields("changelist-form" if changelist else f"{model}_form")
-        parser.feed(client.get(url).content.decode())
+        parser.feed(send(world, client, "get", url, {}).content.decode())
         world["shown"][url] = parser.fields
     return world["shown"][url]
 
@@ -691,22 +704,22 @@ def test_hostile_form_posts_never_fail_and_rejections_change_nothing(world, data
     headers = data.draw(st.one_of(st.just({}), HEADERS), label="headers")
     client = client_as(world, who)
     shown = shown_form(world, client, url) if name.startswith("admin:") else {}
-    send(client, "post", url, shown | extra | post, **headers)
+    send(world, client, "post", url, shown | extra | post, **headers)
 
 
 def test_a_nul_byte_anywhere_is_a_clean_400(world):
-    client = signed_in(world["reader"])
+    client = client_as(world, "reader")
     for method, url, data in [
         ("get", "/works/", {"tag": "a\x00b"}),
         ("get", "/tags/a%00b/", {}),
         ("get", "/tags/autocomplete/", {"q\x00": "x"}),
         ("post", "/filters/save/", {"name": "\x00"}),
     ]:
-        response = send(client, method, url, data)
+        response = send(world, client, method, url, data)
         assert response.status_code == 400
         assert b"<h1>That request could not be understood</h1>" in response.content
     client.cookies["sessionid"] = "a\x00b"
-    assert send(client, "get", "/works/", {}).status_code == 400
+    assert send(world, client, "get", "/works/", {}).status_code == 400
 
 
 # Two holes in Django's admin that the hypothesis tests above found, left to archive/admin.py
@@ -714,17 +727,17 @@ def test_a_nul_byte_anywhere_is_a_clean_400(world):
 
 
 def test_a_selected_object_that_is_no_id_is_refused_cleanly(world):
-    client = signed_in(world["staff"])
+    client = client_as(world, "staff")
     data = {"action": "merge", "_selected_action": ["not-an-id"], "index": "0"}
-    assert send(client, "post", "/admin/archive/tag/", data).status_code < 500
+    assert send(world, client, "post", "/admin/archive/tag/", data).status_code < 500
 
 
 def test_an_autocomplete_value_that_is_no_id_is_refused_cleanly(world):
-    client = signed_in(world["staff"])
+    client = client_as(world, "staff")
     chapter = world["ints"][11]
     url = f"/admin/archive/chapter/{chapter}/change/"
     data = shown_form(world, client, url) | {"work": "not-an-id"}
-    assert send(client, "post", url, data).status_code < 500
+    assert send(world, client, "post", url, data).status_code < 500
 
 
 @pytest.mark.parametrize("value", HUGE_INTS)
@@ -732,10 +745,10 @@ def test_an_id_too_large_for_the_column_is_refused_cleanly(world, value):
     """A number is an id only within the column's range: past it the driver, not the form,
     refused it (SQLite's 'too large to convert', PostgreSQL's out-of-range), a rare draw that
     made the form test above fail now and then."""
-    client = signed_in(world["staff"])
+    client = client_as(world, "staff")
     chapter = world["ints"][11]
     url = f"/admin/archive/chapter/{chapter}/change/"
     data = shown_form(world, client, url) | {"work": str(value)}
-    assert send(client, "post", url, data).status_code < 500
+    assert send(world, client, "post", url, data).status_code < 500
     data = {"action": "merge", "_selected_action": [str(value)], "index": "0"}
-    assert send(client, "post", "/admin/archive/tag/", data).status_code < 500
+    assert send(world, client, "post", "/admin/archive/tag/", data).status_code < 500
