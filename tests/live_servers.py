@@ -8,6 +8,7 @@ reached they skip, unless REQUIRE_SCALE_OUT_TESTS is set (as in CI), where that 
 """
 
 import contextlib
+import http.client
 import http.cookiejar
 import json
 import os
@@ -278,12 +279,21 @@ class Browser:
         return self._send(urllib.request.Request(url, headers=headers or {}))
 
     def post(self, url, data=(), headers=None):
+        return self._send(self._form_request(url, data, headers))
+
+    def hold_posts(self, url, forms, headers=None):
+        """Start a POST of each of `forms` to `url` and hold back their bodies until
+        `HeldPosts.finish()`. On return, a worker has read the headers of each (it answered
+        `Expect: 100-continue`) and waits for its body; a sync gunicorn worker takes no other
+        connection meanwhile, so as many posts as the server has workers reach every worker."""
+        return HeldPosts(self, [self._form_request(url, form, headers) for form in forms])
+
+    def _form_request(self, url, data, headers):
         pairs = list(data.items()) if isinstance(data, dict) else list(data)
         pairs.append(("csrfmiddlewaretoken", self.cookie("csrftoken")))
-        request = urllib.request.Request(
+        return urllib.request.Request(
             url, data=urlencode(pairs).encode(), headers=headers or {}, method="POST"
         )
-        return self._send(request)
 
     def login(self, server, username, password):
         self.get(server.url + "/login/")
@@ -326,3 +336,50 @@ class Browser:
             status, body, headers = error.code, error.read(), error.headers
         text = body.decode("utf-8", errors="replace")
         return Answer(status, text, dict(headers), time.monotonic() - started)
+
+
+class HeldPosts:
+    """Posts whose headers were sent, and read by a worker each, and whose bodies were not."""
+
+    def __init__(self, browser, requests):
+        self.browser = browser
+        self.sent = [(request, self._send_headers(request)) for request in requests]
+
+    def _send_headers(self, request):
+        self.browser.cookies.add_cookie_header(request)
+        parts = urllib.parse.urlsplit(request.full_url)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=TIMEOUT)
+        connection.putrequest("POST", parts.path + (f"?{parts.query}" if parts.query else ""))
+        headers = {
+            **dict(request.header_items()),
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Length": str(len(request.data)),
+            "Expect": "100-continue",
+        }
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        # Only a free worker reads the headers: one that is still starting (as the second one
+        # may be just after the server listens) is waited for as long as a server's start.
+        connection.sock.settimeout(60)
+        interim = b""
+        while not interim.endswith(b"\r\n\r\n"):
+            chunk = connection.sock.recv(1024)
+            assert chunk, f"the server closed the connection after {interim!r}"
+            interim += chunk
+        assert interim.startswith(b"HTTP/1.1 100 "), interim
+        connection.sock.settimeout(TIMEOUT)
+        return connection
+
+    def finish(self):
+        """Send every body, then read every answer: their statuses, in order."""
+        for request, connection in self.sent:
+            connection.send(request.data)
+        statuses = []
+        for request, connection in self.sent:
+            with contextlib.closing(connection):
+                response = connection.getresponse()
+                response.read()
+                self.browser.cookies.extract_cookies(response, request)
+                statuses.append(response.status)
+        return statuses

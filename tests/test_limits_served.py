@@ -13,16 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.factories import PASSWORD
-from tests.live_servers import (
-    Browser,
-    LiveDatabase,
-    LiveSqlite,
-    Server,
-    postgres_url,
-    skip_or_fail,
-)
+from tests.live_servers import Browser, Server, live_database, skip_or_fail
 
-pytestmark = pytest.mark.slow
+# The servers' database is a copy of the suite's test database (see `live`).
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 # A Redis database number of these tests' own: it is emptied before and after.
 REDIS_URL = "redis://127.0.0.1:6379/11"
@@ -50,16 +44,16 @@ def _redis():
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
+def live(tmp_path_factory, django_db_setup, django_db_blocker):
     folder = tmp_path_factory.mktemp("limits-served")
     extra = {"BEHIND_PROXY": "true", "DJANGO_SETTINGS_MODULE": "tests.limits.server_settings"}
     redis = None
     if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         redis = _redis()
         extra["REDIS_URL"] = REDIS_URL
-        database = LiveDatabase(postgres_url(), "limits")
-    else:
-        database = LiveSqlite(folder)
+    # A copy of the suite's test database, migrated and empty: no test of this module holds
+    # a transaction open while it is made.
+    database = live_database("limits", folder, django_db_blocker)
     server = None
     try:
         setup = json.loads(database.manage("shell", "-c", SETUP, **extra).splitlines()[-1])
@@ -113,21 +107,28 @@ class _Spread:
         return self
 
     def __exit__(self, *exc_info):
-        self.workers = Counter(self.server.pids()[self.before :])
+        # A worker writes its line of the access log after sending the answer.
+        deadline = time.monotonic() + 10
+        while True:
+            self.workers = Counter(self.server.pids()[self.before :])
+            if len(self.workers) == 2 or time.monotonic() > deadline:
+                return
+            time.sleep(0.05)
 
 
 def _assert_both_workers_answered(spread):
     assert len(spread.workers) == 2, spread.workers
 
 
-def _limit_then_one_more(call, limit):
-    """`call(n)` for the `limit` requests a limit allows, four at a time, then once more.
+def _limit_then_one_more(browser, url, limit, *, form=lambda n: {}, headers=None):
+    """The statuses of the `limit` posts a limit allows, sorted, then of one more.
 
-    A sync gunicorn worker takes no connection while it answers one, so requests made at
-    once reach both workers; made one after another they may all reach the same one."""
+    The first two are held open together (Browser.hold_posts), so that each of the two workers
+    answers one of them; the rest go four at a time, and reach either worker."""
+    statuses = browser.hold_posts(url, [form(0), form(1)], headers).finish()
     with ThreadPoolExecutor(max_workers=4) as pool:
-        allowed = sorted(pool.map(call, range(limit)))
-    return allowed + [call(limit)]
+        statuses += pool.map(lambda n: browser.post(url, form(n), headers).status, range(2, limit))
+    return sorted(statuses) + [browser.post(url, form(limit), headers).status]
 
 
 def test_the_eleventh_failed_login_is_refused_and_then_even_the_right_password(live):
@@ -136,22 +137,18 @@ def test_the_eleventh_failed_login_is_refused_and_then_even_the_right_password(l
     address = _fresh(_addresses("203.0.113"), 300, value=lambda a: f"{a}/32", margin=40)
     browser = _guest(server, address)
     forwarded = {"X-Forwarded-For": address}
+    url = server.url + "/login/"
 
-    def log_in(password):
-        data = {"username": username, "password": password}
-        return browser.post(server.url + "/login/", data, headers=forwarded).status
+    def attempt(password):
+        return {"username": username, "password": password}
 
     with _Spread(server) as spread:
-        assert _limit_then_one_more(lambda _: log_in("guess"), 10) == [200] * 10 + [429]
-        assert log_in(PASSWORD) == 429
+        statuses = _limit_then_one_more(
+            browser, url, 10, form=lambda _: attempt("guess"), headers=forwarded
+        )
+        assert statuses == [200] * 10 + [429]
+        assert browser.post(url, attempt(PASSWORD), headers=forwarded).status == 429
     _assert_both_workers_answered(spread)
-
-
-def _statuses(server, browser, path, address, limit, data=()):
-    headers = {"X-Forwarded-For": address}
-    return _limit_then_one_more(
-        lambda _: browser.post(server.url + path, data, headers=headers).status, limit
-    )
 
 
 def test_the_eleventh_sign_up_from_one_address_in_an_hour_is_refused(live):
@@ -160,7 +157,13 @@ def test_the_eleventh_sign_up_from_one_address_in_an_hour_is_refused(live):
     browser = _guest(server, address)
 
     with _Spread(server) as spread:
-        statuses = _statuses(server, browser, "/signup/", address, 10, {"username": "x"})
+        statuses = _limit_then_one_more(
+            browser,
+            server.url + "/signup/",
+            10,
+            form=lambda _: {"username": "x"},
+            headers={"X-Forwarded-For": address},
+        )
     assert statuses == [200] * 10 + [429]
     _assert_both_workers_answered(spread)
 
@@ -171,8 +174,8 @@ def test_the_thirty_first_kudos_in_a_minute_is_refused(live):
     browser = _guest(server, address)
 
     with _Spread(server) as spread:
-        path = f"/works/{setup['work']}/kudos/"
-        statuses = _statuses(server, browser, path, address, 30)
+        url = f"{server.url}/works/{setup['work']}/kudos/"
+        statuses = _limit_then_one_more(browser, url, 30, headers={"X-Forwarded-For": address})
     assert statuses == [302] * 30 + [429]
     _assert_both_workers_answered(spread)
 
@@ -193,10 +196,9 @@ def test_the_eleventh_comment_in_a_minute_is_refused(live):
     browser = _signed_in(server, setup)
 
     with _Spread(server) as spread:
-        path = f"/works/{setup['work']}/comments/"
+        url = f"{server.url}/works/{setup['work']}/comments/"
         statuses = _limit_then_one_more(
-            lambda n: browser.post(server.url + path, {"body": f"Kind word number {n}."}).status,
-            10,
+            browser, url, 10, form=lambda n: {"body": f"Kind word number {n}."}
         )
     assert statuses == [302] * 10 + [429]
     _assert_both_workers_answered(spread)
@@ -207,10 +209,8 @@ def test_the_sixty_first_bookmark_in_a_minute_is_refused(live):
     browser = _signed_in(server, setup)
 
     with _Spread(server) as spread:
-        path = f"/works/{setup['work']}/bookmark/"
-        statuses = _limit_then_one_more(
-            lambda _: browser.post(server.url + path, {"notes": ""}).status, 60
-        )
+        url = f"{server.url}/works/{setup['work']}/bookmark/"
+        statuses = _limit_then_one_more(browser, url, 60, form=lambda _: {"notes": ""})
     assert statuses == [302] * 60 + [429]
     _assert_both_workers_answered(spread)
 
@@ -219,13 +219,16 @@ def test_requests_at_the_same_moment_let_exactly_the_limit_through(live):
     server, _ = live
     address = _fresh(_addresses("100.64.0"), 3600, value=lambda a: f"{a}/32")
     browser = _guest(server, address)
+    url, headers = server.url + "/signup/", {"X-Forwarded-For": address}
 
     def sign_up(number):
-        data = {"username": f"burst-{number}"}
-        headers = {"X-Forwarded-For": address}
-        return browser.post(server.url + "/signup/", data, headers=headers).status
+        return browser.post(url, {"username": f"burst-{number}"}, headers=headers).status
 
     with _Spread(server) as spread, ThreadPoolExecutor(max_workers=8) as pool:
-        statuses = list(pool.map(sign_up, range(16)))
+        # Both workers wait for the body of a sign-up each while the others queue up behind
+        # them; then all sixteen are answered at once, by both.
+        held = browser.hold_posts(url, [{"username": "burst-0"}, {"username": "burst-1"}], headers)
+        others = pool.map(sign_up, range(2, 16))
+        statuses = held.finish() + list(others)
     assert sorted(statuses) == [200] * 10 + [429] * 6
     _assert_both_workers_answered(spread)
