@@ -196,6 +196,17 @@ def live_database(purpose, folder, django_db_blocker):
         return LiveSqlite(folder, copy_of=connection.connection)
 
 
+def sqlite_archive(folder, django_db_blocker):
+    """A migrated, empty SQLite archive in `folder` (with its job queue file beside it), for
+    a test of the one-machine archive on either pass of the suite: on the SQLite pass a copy
+    of the suite's test database (see live_database), on the PostgreSQL pass migrated."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        return live_database("sqlite", folder, django_db_blocker)
+    return LiveSqlite(folder)
+
+
 class Server:
     """One gunicorn process on a free loopback port."""
 

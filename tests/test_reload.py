@@ -19,7 +19,7 @@ from bench.restart import (
     stop,
     wait_until_healthy,
 )
-from tests.live_servers import LiveDatabase
+from tests.live_servers import LiveSqlite, live_database
 
 # New code for the running server: a settings module of the test's own adds one route whose
 # answer the test rewrites between `make serve` and `make reload`.
@@ -44,16 +44,16 @@ def _get(url):
 
 
 @pytest.fixture
-def database():
-    """In the PostgreSQL pass, a migrated database of the test's own, shared as app servers
-    share one (so `make serve` and `make reload` only check for pending migrations); in the
-    SQLite pass none, and `make serve` migrates a SQLite archive of the test's own."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        yield {}
-        return
-    database = LiveDatabase(url, "reload")
-    yield {"DATABASE_URL": database.url}
+def database(tmp_path, django_db_blocker):
+    """A migrated database of the test's own, a copy of the suite's test database: in the
+    PostgreSQL pass shared as app servers share one (so `make serve` and `make reload` only
+    check for pending migrations), in the SQLite pass the archive's file, which `make serve`
+    migrates (nothing to do) and seeds."""
+    database = live_database("reload", tmp_path, django_db_blocker)
+    if isinstance(database, LiveSqlite):
+        yield {"SQLITE_PATH": str(database.path)}
+    else:
+        yield {"DATABASE_URL": database.url}
     database.drop()
 
 
@@ -84,7 +84,9 @@ def served(tmp_path, database):
         stop(server)
 
 
+# The database is copied from the suite's (transaction=True: nothing uncommitted).
 @pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
 def test_make_reload_serves_new_code_without_refusing_a_request(served, tmp_path):
     env, port, log_path = served
     url = f"http://127.0.0.1:{port}"

@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.live_servers import sqlite_archive
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.slow
+# On the SQLite pass the archive is a copy of the suite's test database (transaction=True:
+# nothing uncommitted).
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 POST = """
 from accounts.models import Reader
@@ -49,8 +53,8 @@ def alerts(database, *, emailed=False):
         return connection.execute(query).fetchone()[0]
 
 
-def test_the_worker_beside_the_server_delivers_what_a_post_enqueued(tmp_path):
-    database = tmp_path / "archive.sqlite3"
+def test_the_worker_beside_the_server_delivers_what_a_post_enqueued(tmp_path, django_db_blocker):
+    database = sqlite_archive(tmp_path, django_db_blocker).path
     env = {
         key: value
         for key, value in os.environ.items()
@@ -59,7 +63,6 @@ def test_the_worker_beside_the_server_delivers_what_a_post_enqueued(tmp_path):
     env.update(
         DEBUG="true", SQLITE_PATH=str(database), JOBS_SQLITE_PATH=str(tmp_path / "jobs.sqlite3")
     )
-    assert manage("migrate", "--noinput", env=env).returncode == 0
     posted = manage("shell", "-c", POST, env=env)
     assert posted.returncode == 0, posted.stderr
     assert alerts(database) == 0  # enqueued, waiting for a worker
