@@ -139,8 +139,15 @@ node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $@; \
 	else echo "npm not found: the accessibility tests will skip (apt-get install npm)"; fi
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist; `auto` is one per core, 0 runs it in
+# this one), each module's tests in one of them, in order: a module's app servers, database
+# copies and Redis database number stay its own. On PostgreSQL it runs in one process: the
+# served tests copy the test database as a template, which PostgreSQL allows only while no
+# other session is connected to it.
+TEST_WORKERS ?= $(if $(DATABASE_URL),0,auto)
+
 test: install node_modules/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --numprocesses $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .
