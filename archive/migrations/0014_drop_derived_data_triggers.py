@@ -28,22 +28,12 @@ SQLITE_DROP = [*generation.SQLITE_DROP, *families.SQLITE_DROP]
 SQLITE_CREATE = [*families.SQLITE_CREATE, *generation.SQLITE_CREATE]
 
 
-def _run(schema_editor, postgres, sqlite):
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(postgres)  # no parameters: PostgreSQL takes the whole script
-        else:
-            for statement in sqlite:
-                cursor.execute(statement)
-
-
 def drop_triggers(apps, schema_editor):
-    _run(schema_editor, POSTGRES_DROP, SQLITE_DROP)
+    families._run(schema_editor, POSTGRES_DROP, SQLITE_DROP)
 
 
 def create_triggers(apps, schema_editor):
-    _run(schema_editor, POSTGRES_CREATE, SQLITE_CREATE)
+    families._run(schema_editor, POSTGRES_CREATE, SQLITE_CREATE)
 
 
 class Migration(migrations.Migration):
