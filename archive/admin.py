@@ -17,8 +17,10 @@ from archive.models import (
     Work,
     WorkWarning,
 )
+from archive.vocabulary import ArchiveWarning
 from archive.writing import derived, posting, tags
 from archive.writing.counters import refresh_work_counts
+from archive.writing.forms import MAX_TAGS
 from archive.writing.sanitize import demote_headings, sanitize_html
 from archive.writing.words import count_words
 from config import admin_input
@@ -87,6 +89,7 @@ class WorkWarningInline(admin_input.TabularInline):
     model = WorkWarning
     extra = 0
     min_num = 1
+    max_num = len(ArchiveWarning)
 
 
 class TaggedWorkFormSet(admin_input.WholeInlineFormSet):
@@ -103,6 +106,7 @@ class TaggedWorkInline(admin_input.TabularInline):
     formset = TaggedWorkFormSet
     fk_name = "content_object"
     extra = 0
+    max_num = MAX_TAGS  # what posting allows
     autocomplete_fields = ["tag"]
     verbose_name = "tag"
     verbose_name_plural = "tags"

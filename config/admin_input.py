@@ -140,9 +140,23 @@ class ModelAdmin(CheckedInputs, admin.ModelAdmin):
     pass
 
 
-class TabularInline(CheckedInputs, admin.TabularInline):
+class BoundedInline:
+    """For InlineModelAdmin classes: a post never builds more forms than max_num.
+
+    Django builds up to max_num + 1,000 forms from a posted TOTAL_FORMS before it refuses
+    the post; with absolute_max at max_num a hostile count is refused with "Please submit
+    at most N forms" before any of them is built."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        max_num = self.get_max_num(request, obj)
+        if max_num is not None:
+            kwargs.setdefault("absolute_max", max_num)
+        return super().get_formset(request, obj, **kwargs)
+
+
+class TabularInline(CheckedInputs, BoundedInline, admin.TabularInline):
     formset = WholeInlineFormSet
 
 
-class StackedInline(CheckedInputs, admin.StackedInline):
+class StackedInline(CheckedInputs, BoundedInline, admin.StackedInline):
     formset = WholeInlineFormSet

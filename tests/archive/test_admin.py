@@ -739,3 +739,24 @@ def test_a_warning_takes_the_place_of_one_deleted_in_the_same_save(staff_client,
     assert response.status_code == 302, response.context and response.context["errors"]
     warnings = lantern.warnings.values_list("warning", flat=True)
     assert list(warnings) == [ArchiveWarning.GRAPHIC_VIOLENCE]
+
+
+@pytest.mark.parametrize("prefix, limit", [("tagged", 75), ("warnings", len(ArchiveWarning))])
+def test_a_hostile_form_count_is_refused_before_forms_are_built(
+    staff_client, archive_rows, prefix, limit
+):
+    lantern, _ = archive_rows
+    url = admin_url(Work, "change", lantern.pk)
+    data = change_form_data(staff_client.get(url))
+    data[f"{prefix}-TOTAL_FORMS"] = "100000"
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 200
+    assert f"Please submit at most {limit} forms" in response.content.decode()
+    (formset,) = [
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == prefix
+    ]
+    assert len(formset.forms) <= limit
