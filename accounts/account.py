@@ -29,8 +29,8 @@ class Part:
     # Called with the reader as their account is deleted, their row locked and about to go:
     # what their leaving changes in the app beyond the rows that go with them.
     before_deletion: Callable | None = None
-    # Called after staff rename readers or delete their rows in the admin: what a changed or
-    # vanished username changes in the app (search matches creators by name).
+    # Called with their ids after staff rename readers in the admin: what a changed username
+    # changes in the app (search matches creators by name).
     after_renaming: Callable | None = None
 
 
@@ -164,8 +164,8 @@ def delete_account(*, reader):
     reader.delete()
 
 
-def readers_renamed():
-    """Staff renamed readers, or deleted their rows: each app does what that changes there."""
+def readers_renamed(*, reader_ids):
+    """Staff renamed these readers: each app does what that changes there."""
     for part in _parts:
         if part.after_renaming is not None:
-            part.after_renaming()
+            part.after_renaming(reader_ids=reader_ids)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 
-from accounts.account import readers_renamed
+from accounts.account import delete_account, readers_renamed
 from accounts.models import Reader
 from config.admin_input import CheckedInputs
 
@@ -14,19 +14,26 @@ class ReaderAdmin(CheckedInputs, UserAdmin):
     list_display = ["username", "email", "is_staff", "is_active", "date_joined", "last_login"]
     list_filter = ["is_staff", "is_superuser", "is_active", "date_joined"]
 
-    # Search matches creators by username, and a deleted reader's works lose their creator:
-    # both change what listings count, which each app hears of.
+    # Search matches creators by username, which each app hears of. Deleting a reader here
+    # is the same as their deleting their account: their works stay, orphaned, and the
+    # counters their kudos and bookmarks were in are recounted.
+    @transaction.atomic
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "username" in form.changed_data:
-            readers_renamed()
+            readers_renamed(reader_ids=[obj.pk])
+
+    def get_deleted_objects(self, objs, request):
+        # What deleting a reader takes with it is decided by delete_account, not by the
+        # admin's permissions on those rows (kudos and history are read-only here).
+        deleted, model_count, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, model_count, set(), protected
 
     @transaction.atomic
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        readers_renamed()
+        delete_account(reader=obj)
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        readers_renamed()
+        for reader in queryset.order_by("pk"):
+            delete_account(reader=reader)

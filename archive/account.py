@@ -107,6 +107,14 @@ def _before_deletion(*, reader):
         derived.renew_listing_generation()  # the works' creator changed
 
 
+def _after_renaming(*, reader_ids):
+    """Search finds works by their creator's name: their documents take the new one."""
+    renamed = list(Work.objects.filter(creator__in=reader_ids).values_list("pk", flat=True))
+    if renamed:
+        search.update_search_documents(renamed)
+    derived.renew_listing_generation()
+
+
 def _recount(work_ids):
     """Recount kudos and public bookmarks from the rows, for these works only."""
     if not work_ids:
@@ -136,5 +144,5 @@ PART = Part(
         "archive.Series.creator": ("series", _series),
     },
     before_deletion=_before_deletion,
-    after_renaming=derived.renew_listing_generation,
+    after_renaming=_after_renaming,
 )

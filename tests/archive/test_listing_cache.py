@@ -136,6 +136,7 @@ def test_staff_changes_in_the_admin_renew_the_generation(staff_client, archive, 
     def admin_url(model, view, *args):
         return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
+    make_work(title="Theirs", creator=creator)  # deleting them orphans it
     tag = archive["tag"]
     tag_form = {"name": "Renamed", "slug": tag.slug, "kind": tag.kind, "canonical": ""}
     reader_form = {"username": "renamed", "date_joined_0": "2026-01-01", "date_joined_1": "10:00"}
