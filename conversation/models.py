@@ -17,7 +17,7 @@ class WorkCommentSettings(models.Model):
         "archive.Work", on_delete=models.CASCADE, primary_key=True, related_name="comment_settings"
     )
     who_may_comment = models.CharField(
-        max_length=10, choices=WhoMayComment.choices, default=WhoMayComment.READERS
+        max_length=10, choices=WhoMayComment.choices, default=WhoMayComment.EVERYONE
     )
     moderated = models.BooleanField(
         default=False,

@@ -1,5 +1,6 @@
 """The comment pages: the gate, who may post and how, refusals, threads and their queries."""
 
+import re
 from html import unescape
 
 import pytest
@@ -97,22 +98,33 @@ def test_a_several_chapter_work_takes_comments_on_its_chapters_only(client_for, 
     assert not Comment.objects.exists()
 
 
-def test_a_guest_comments_with_a_name_and_an_email_where_the_creator_allows(
-    client_for, work, author
-):
+def test_a_guest_comments_with_a_name_and_an_email_by_default(client_for, work, author):
     client = client_for(None)
-    page = text(client.get(chapter_url(work)))
-    assert "Only signed-in readers may comment" in page
-    assert client.post(chapter_url(work), {"body": "Hi"}).status_code == 403
-
-    settings_for(work, who_may_comment=WhoMayComment.EVERYONE)
     form = {"body": "Hi", "guest_name": "Wren", "guest_email": "wren@example.com"}
     response = client.post(chapter_url(work), {**form, "guest_email": "nope"})
     assert response.status_code == 400
     client.post(chapter_url(work), form)
     posted = Comment.objects.get()
     assert (posted.author, posted.name, posted.guest_email) == (None, "Wren", "wren@example.com")
+    assert posted.is_shown
     assert "wren@example.com" not in text(client.get(chapter_url(work)))
+
+
+def test_a_creator_may_keep_guests_out(client_for, work, author):
+    settings_for(work, who_may_comment=WhoMayComment.READERS)
+    client = client_for(None)
+    page = text(client.get(chapter_url(work)))
+    assert "Only signed-in readers may comment" in page
+    assert 'name="guest_email"' not in page
+    form = {"body": "Hi", "guest_name": "Wren", "guest_email": "wren@example.com"}
+    assert client.post(chapter_url(work), form).status_code == 403
+    assert not Comment.objects.exists()
+
+
+def test_the_comment_settings_form_offers_guests_by_default(client_for, work, author):
+    page = text(client_for(author).get(reverse("conversation:comment_settings", args=[work.pk])))
+    everyone = re.search(r'<input type="radio"[^>]*value="everyone"[^>]*>', page).group()
+    assert "checked" in everyone
 
 
 def test_the_honeypot_turns_a_bot_away(client_for, work):
