@@ -17,6 +17,7 @@ from conversation.models import (
     Comment,
     CommentReport,
     CommentStatus,
+    InboxItem,
     InboxKind,
     ReportStatus,
     WhoMayComment,
@@ -27,6 +28,7 @@ from conversation.models import (
 MAX_LENGTH = 10_000
 
 COMMENTS_OFF = "Comments are off for this work."
+DRAFT = "This work is a draft: comments open once it is posted."
 READERS_ONLY = "Only signed-in readers may comment on this work. Log in to comment."
 BLOCKED_ON_WORK = "You can't comment on this work."
 BLOCKED_REPLY = "You can't reply to this comment."
@@ -35,7 +37,9 @@ NOT_YOURS = "Only the comment's author can do that."
 NOT_THE_CREATOR = "Only the work's creator can do that."
 NOT_STAFF = "Only staff can hide comments."
 NOT_SHOWN = "You can only reply to a comment that is shown."
+OWN_SPAM = "You can delete your own comment, but not mark it as spam."
 GONE = "This comment was deleted or hidden, so it can no longer be edited."
+REMOVED = "This comment was deleted, hidden or marked as spam: nothing more can be done with it."
 EMPTY = "Your comment is empty."
 
 
@@ -105,6 +109,8 @@ class _MarkupChecker(HTMLParser):
 def refusal_to_post(*, work, user, settings):
     """Why this viewer may not post on this work by its settings, or "" if they may. Says
     nothing of blocks, which are told only to a blocked reader who posts."""
+    if not work.is_posted:
+        return DRAFT
     if work.is_owned_by(user):
         return ""
     if settings.who_may_comment == WhoMayComment.OFF:
@@ -129,7 +135,7 @@ def post_comment(
         _check_may_reply(parent, work)
         chapter = parent.chapter
     _check_not_blocked(author, work=work, parent=parent)
-    held = _held_on(work, author=user, settings=settings)
+    held = held_on(work, author=user, settings=settings)
     comment = Comment.objects.create(
         work=work,
         chapter=chapter,
@@ -155,7 +161,7 @@ def edit_comment(*, comment, editor, body):
     comment = _locked(comment)
     if not comment.is_by(editor):
         raise CommentRefused(NOT_YOURS)
-    if comment.status in (CommentStatus.DELETED, CommentStatus.HIDDEN):
+    if comment.status in (CommentStatus.DELETED, CommentStatus.HIDDEN, CommentStatus.SPAM):
         raise CommentRefused(GONE, status=400)
     if _thread_is_frozen(comment):
         raise CommentRefused(FROZEN)
@@ -164,7 +170,7 @@ def edit_comment(*, comment, editor, body):
     if body != comment.body:
         comment.body, comment.edited_at = body, timezone.now()
         comment.save(update_fields=["body", "edited_at"])
-        if comment.is_shown and _held_on(comment.work, author=editor):
+        if comment.is_shown and held_on(comment.work, author=editor):
             _change_status(comment, CommentStatus.HELD)
     return comment
 
@@ -178,6 +184,9 @@ def delete_comment(*, comment, by):
         raise CommentRefused(NOT_YOURS)
     if comment.status == CommentStatus.DELETED:
         return
+    if comment.status == CommentStatus.SPAM:
+        # Kept whole for staff: its author must not wipe it.
+        raise CommentRefused(REMOVED, status=400)
     if comment.replies.exists():
         _change_status(comment, CommentStatus.DELETED, body="")
         return
@@ -193,8 +202,37 @@ def approve_comment(*, comment, by):
     comment = _locked(comment)
     if not (comment.work.is_owned_by(by) or by.is_staff):
         raise CommentRefused(NOT_THE_CREATOR)
-    if comment.status == CommentStatus.HELD and _change_status(comment, CommentStatus.SHOWN):
-        _notify(comment, creator=False, parent_author=True)
+    _approve(comment)
+    return comment
+
+
+@transaction.atomic
+def approve_held(*, by, comments):
+    """The creator approves at once every held comment among `comments` that is on one of
+    their works (a work's held comments, or those their inbox tells of); returns how many."""
+    held = (
+        comments.held()
+        .filter(work__creator=by)
+        .select_for_update(of=("self",))
+        .select_related("work", "parent")
+        .order_by("created_at", "id")
+    )
+    return sum(_approve(comment) for comment in held)
+
+
+@transaction.atomic
+def mark_spam(*, comment, by):
+    """The work's creator takes a comment out of the work as spam: nobody but staff sees it
+    again (they find it in the admin), and the notices of it leave every inbox."""
+    comment = _locked(comment)
+    if not comment.work.is_owned_by(by):
+        raise CommentRefused(NOT_THE_CREATOR)
+    if comment.is_by(by):
+        raise CommentRefused(OWN_SPAM, status=400)
+    if comment.status not in (CommentStatus.SHOWN, CommentStatus.HELD):
+        raise CommentRefused(REMOVED, status=400)
+    _change_status(comment, CommentStatus.SPAM, hidden_by=by, hidden_at=timezone.now())
+    InboxItem.objects.filter(comment=comment).delete()
     return comment
 
 
@@ -274,10 +312,19 @@ def _check_not_blocked(author, *, work, parent):
         raise CommentRefused(BLOCKED_REPLY)
 
 
-def _held_on(work, *, author, settings=None):
-    """Whether what `author` writes on `work` waits for the creator's approval."""
+def held_on(work, *, author, settings=None):
+    """Whether what `author` writes on `work` waits for the creator's approval (the form
+    says so before they write)."""
     settings = settings or WorkCommentSettings.of(work)
     return settings.moderated and not work.is_owned_by(author)
+
+
+def _approve(comment):
+    """Show a held comment; the comment it answers hears of it now. True if this did."""
+    if comment.is_held and _change_status(comment, CommentStatus.SHOWN):
+        _notify(comment, creator=False, parent_author=True)
+        return True
+    return False
 
 
 def _thread_is_frozen(comment):

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 
@@ -47,6 +47,9 @@ class CommentStatus(models.TextChoices):
     HELD = "held", "Awaiting the creator's approval"
     DELETED = "deleted", "Deleted"
     HIDDEN = "hidden", "Hidden by staff"
+    # Out of the work for everyone but staff, who find it in the admin; kept as a
+    # placeholder only while replies hang from it.
+    SPAM = "spam", "Marked as spam by the creator"
 
 
 class CommentQuerySet(models.QuerySet):
@@ -56,13 +59,23 @@ class CommentQuerySet(models.QuerySet):
 
     def shown_to(self, user, *, work):
         """What the work's threads show this viewer: every comment but those held for
-        moderation, which only their author, the work's creator and staff see. Deleted and
-        hidden comments stay as placeholders, so their replies keep their place."""
-        if user.is_authenticated and (user.is_staff or work.creator_id == user.pk):
+        moderation, which only their author, the work's creator and staff see, and spam,
+        which only staff see. Deleted and hidden comments, and spam that was answered, stay
+        as placeholders, so their replies keep their place."""
+        if user.is_authenticated and user.is_staff:
             return self
+        unanswered_spam = Q(status=CommentStatus.SPAM) & ~Exists(
+            Comment.objects.filter(parent=OuterRef("pk"))
+        )
+        comments = self.exclude(unanswered_spam)
+        if user.is_authenticated and work.creator_id == user.pk:
+            return comments
         if user.is_authenticated:
-            return self.filter(~Q(status=CommentStatus.HELD) | Q(author=user))
-        return self.exclude(status=CommentStatus.HELD)
+            return comments.filter(~Q(status=CommentStatus.HELD) | Q(author=user))
+        return comments.exclude(status=CommentStatus.HELD)
+
+    def held(self):
+        return self.filter(status=CommentStatus.HELD)
 
     def roots(self):
         return self.filter(parent__isnull=True)
@@ -168,6 +181,10 @@ class Comment(models.Model):
     @property
     def is_shown(self):
         return self.status == CommentStatus.SHOWN
+
+    @property
+    def is_held(self):
+        return self.status == CommentStatus.HELD
 
     @property
     def name(self):

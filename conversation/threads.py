@@ -14,6 +14,8 @@ from conversation.models import Comment, CommentStatus
 THREADS_PER_PAGE = 20
 # Deeper replies keep this indent (phones flatten further, in CSS) and say whom they answer.
 MAX_INDENT = 5
+# Comments nobody may delete again: gone already, or kept as they are for staff.
+REMOVED = (CommentStatus.DELETED, CommentStatus.SPAM)
 
 
 @dataclass
@@ -29,6 +31,7 @@ class Entry:
     can_edit: bool
     can_delete: bool
     can_moderate: bool  # the work's creator or staff: approve, freeze
+    can_mark_spam: bool  # the work's creator, on others' comments
     can_hide: bool
     can_report: bool
 
@@ -107,8 +110,9 @@ def _entry(comment, depth, parent, frozen, user, muted, owner, moderator, base):
         frozen=frozen,
         can_reply=comment.is_shown and not frozen,
         can_edit=mine and live and not frozen,
-        can_delete=comment.status != CommentStatus.DELETED and (mine or owner),
+        can_delete=comment.status not in REMOVED and (mine or owner),
         can_moderate=moderator,
+        can_mark_spam=owner and not mine and live,
         can_hide=user.is_authenticated and user.is_staff and comment.status != CommentStatus.HIDDEN,
         can_report=comment.is_shown and not mine,
         url=f"{base}{comment.pk}/",

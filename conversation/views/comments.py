@@ -10,7 +10,7 @@ from archive.consent.gates import consent_required
 from config.limits import limit_comments
 from conversation import comments, threads
 from conversation.forms import CommentForm
-from conversation.models import CommentStatus, WorkCommentSettings
+from conversation.models import Comment, CommentStatus, WorkCommentSettings
 from conversation.views.helpers import back_to, get_comment, refuse, threads_url
 
 ON_A_CHAPTER = "This work has several chapters: comment on one of them."
@@ -65,6 +65,7 @@ def reply(request, work, comment_id):
         "may_reply": comments.may_reply(parent),
         "muted": parent.author_id in muted_ids(request.user),
         "refusal": refusal,
+        "held": comments.held_on(work, author=request.user, settings=settings),
     }
     return render(request, "conversation/reply.html", context, status=status)
 
@@ -116,6 +117,7 @@ def _threads_page(request, work, *, chapter):
     page, entries = threads.page_of_threads(
         request.user, work, chapter=chapter, page_number=request.GET.get("page")
     )
+    owner = work.is_owned_by(request.user)
     context = {
         "work": work,
         "chapter": chapter,
@@ -124,8 +126,11 @@ def _threads_page(request, work, *, chapter):
         "form": form,
         "settings": settings,
         "refusal": refusal,
+        "held": comments.held_on(work, author=request.user, settings=settings),
         "takes_comments": chapter is not None or work.chapter_count <= 1,
-        "moderator": work.is_owned_by(request.user) or request.user.is_staff,
+        "moderator": owner or request.user.is_staff,
+        # Only the creator approves them all at once, so only they pay for the count.
+        "held_count": Comment.objects.on(work).held().count() if owner else 0,
     }
     status = 400 if form.is_bound else 200
     return render(request, "conversation/comments.html", context, status=status)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
@@ -12,7 +13,13 @@ from archive.consent import policy
 from conversation import comments
 from conversation import inbox as notices
 from conversation.forms import CommentForm, InboxActionForm, NotificationSettingsForm
-from conversation.models import COMMENT_KINDS, InboxItem
+from conversation.models import (
+    COMMENT_KINDS,
+    Comment,
+    CommentStatus,
+    InboxItem,
+    WorkCommentSettings,
+)
 from conversation.views.helpers import back_to
 
 ITEMS_PER_PAGE = 20
@@ -27,11 +34,14 @@ DONE = {
 @require_safe
 @login_required
 def inbox(request):
-    items = InboxItem.objects.for_reader(request.user).select_related("comment__root")
+    items = InboxItem.objects.for_reader(request.user).select_related(
+        "comment__root", "work__comment_settings"
+    )
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     for item in page.object_list:
         _prepare(request, item)
-    return render(request, "conversation/inbox.html", {"page": page})
+    any_held = any(item.approvable for item in page.object_list)
+    return render(request, "conversation/inbox.html", {"page": page, "any_held": any_held})
 
 
 @require_POST
@@ -54,6 +64,17 @@ def update_inbox(request):
     return back_to(request, reverse("conversation:inbox"))
 
 
+@require_POST
+@login_required
+def approve_held_comments(request):
+    """Approve every held comment the inbox tells its reader of, on works that are theirs."""
+    told = InboxItem.objects.filter(reader=request.user, comment__isnull=False)
+    held = Comment.objects.filter(pk__in=told.values("comment_id"))
+    approved = comments.approve_held(by=request.user, comments=held)
+    messages.success(request, f"{approved} comment{pluralize(approved)} approved and shown.")
+    return back_to(request, reverse("conversation:inbox"))
+
+
 @login_required
 def notification_settings(request):
     initial = {"email_on_comments": request.user.email_on_comments}
@@ -71,9 +92,27 @@ def notification_settings(request):
 
 def _prepare(request, item):
     """What the item's template needs to know: whether the reader may read the comment
-    now (they have agreed to everything its work needs), and the reply form if so."""
+    now (they have agreed to everything its work needs), the reply form if so, whether a
+    reply waits for approval, and what the work's creator may do with the comment."""
+    user = request.user
     item.readable = item.work is None or not policy.missing_items(request, item.work)
-    item.muted = item.comment is not None and item.comment.author_id in muted_ids(request.user)
+    item.muted = item.comment is not None and item.comment.author_id in muted_ids(user)
     item.reply_form = None
-    if item.kind in COMMENT_KINDS and item.readable and comments.may_reply(item.comment):
+    item.held = item.approvable = item.may_mark_spam = False
+    if item.kind not in COMMENT_KINDS or not item.readable:
+        return
+    if comments.may_reply(item.comment):
         item.reply_form = CommentForm(auto_id=f"item-{item.pk}-%s")
+        settings = _selected_settings(item.work)
+        item.held = comments.held_on(item.work, author=user, settings=settings)
+    if item.work.is_owned_by(user) and not item.comment.is_by(user):
+        item.approvable = item.comment.is_held
+        item.may_mark_spam = item.comment.status in (CommentStatus.SHOWN, CommentStatus.HELD)
+
+
+def _selected_settings(work):
+    """The work's comment settings, read with the page of items (defaults without a row)."""
+    try:
+        return work.comment_settings
+    except WorkCommentSettings.DoesNotExist:
+        return WorkCommentSettings(work=work)

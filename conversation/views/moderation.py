@@ -1,10 +1,12 @@
-"""Buttons on a comment: delete (its author or the work's creator), approve and freeze (the
-creator), hide (staff), report (anyone). They show no text, so only report, which shows the
-comment, is behind the consent gate; the others are declared metadata-only."""
+"""Buttons on a comment: delete (its author or the work's creator), approve, freeze and mark
+as spam (the creator), hide (staff), report (anyone). They show no text, so only report and
+delete, whose pages quote the comment, are behind the consent gate; the others are declared
+metadata-only."""
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods, require_POST
 
 from archive.consent.gates import consent_required, get_work_for_reader, metadata_only
@@ -14,22 +16,57 @@ from config.clients import client_address
 from config.limits import limit_comments
 from conversation import comments
 from conversation.forms import CommentSettingsForm, ReportForm
-from conversation.models import WorkCommentSettings
+from conversation.models import Comment, CommentStatus, WorkCommentSettings
 from conversation.views.helpers import back_to, get_comment, refuse, threads_url
 
 LOG_IN = "Log in to do that."
 
 
-@require_POST
-@metadata_only
-def delete_comment(request, work_id, comment_id):
-    return _act(request, work_id, comment_id, comments.delete_comment, "The comment was deleted.")
+@require_http_methods(["GET", "HEAD", "POST"])
+@consent_required
+def delete_comment(request, work, comment_id):
+    """Asks "Delete this comment?" with the comment quoted; the POST deletes it."""
+    if not request.user.is_authenticated:
+        return refuse(request, work, LOG_IN)
+    comment = get_comment(request, work, comment_id)
+    if not (comment.is_by(request.user) or work.is_owned_by(request.user)):
+        return refuse(request, work, comments.NOT_YOURS)
+    if request.method == "POST":
+        try:
+            comments.delete_comment(comment=comment, by=request.user)
+        except comments.CommentRefused as refusal:
+            return refuse(request, work, str(refusal), status=refusal.status)
+        messages.success(request, "The comment was deleted.")
+        return back_to(request, threads_url(work, comment.chapter))
+    if comment.status in (CommentStatus.DELETED, CommentStatus.SPAM):
+        return refuse(request, work, comments.REMOVED, status=400)
+    context = {"work": work, "comment": comment, "has_replies": comment.replies.exists()}
+    return render(request, "conversation/delete.html", context)
 
 
 @require_POST
 @metadata_only
 def approve_comment(request, work_id, comment_id):
     return _act(request, work_id, comment_id, comments.approve_comment, "The comment is shown.")
+
+
+@require_POST
+@metadata_only
+def approve_held_comments(request, work_id):
+    """The creator shows every comment held on the work at once."""
+    work = get_work_for_reader(request, work_id)
+    if not work.is_owned_by(request.user):
+        return refuse(request, work, comments.NOT_THE_CREATOR)
+    approved = comments.approve_held(by=request.user, comments=Comment.objects.on(work))
+    messages.success(request, f"{approved} comment{pluralize(approved)} approved and shown.")
+    return back_to(request, threads_url(work))
+
+
+@require_POST
+@metadata_only
+def mark_spam(request, work_id, comment_id):
+    done = "The comment was marked as spam and taken out of the work."
+    return _act(request, work_id, comment_id, comments.mark_spam, done)
 
 
 @require_POST

@@ -51,3 +51,17 @@ def test_comments_are_hidden_never_deleted_in_the_admin(client_for, work, alice,
     client.post(changelist, {"action": "hide_comments", "_selected_action": [theirs.pk]})
     theirs.refresh_from_db()
     assert theirs.status == CommentStatus.HIDDEN
+
+
+def test_staff_find_what_creators_marked_as_spam_in_the_admin(
+    client_for, work, author, alice, staff
+):
+    staff.is_superuser = True
+    staff.save()
+    spam = comment(work, alice, "Cheap pills.")
+    comments.mark_spam(comment=spam, by=author)
+    changelist = reverse("admin:conversation_comment_changelist")
+    page = client_for(staff).get(changelist, {"status__exact": "spam"}).content.decode()
+    assert "Cheap pills." in page
+    assert "Marked as spam by the creator" in page
+    assert "Cheap pills." not in client_for(alice).get(spam.get_absolute_url()).content.decode()

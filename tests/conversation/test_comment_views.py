@@ -12,7 +12,7 @@ from conversation import comments
 from conversation.comments import MAX_LENGTH
 from conversation.models import Comment, CommentStatus, WhoMayComment
 from tests.conversation.conftest import comment, settings_for
-from tests.factories import make_reader
+from tests.factories import make_reader, make_work
 
 
 def text(response):
@@ -49,7 +49,9 @@ def test_posting_without_consent_saves_nothing(client_for, gated, reader_ask):
     assert not Comment.objects.exists()
 
 
-@pytest.mark.parametrize("name", ["comment", "reply", "edit_comment", "report_comment"])
+@pytest.mark.parametrize(
+    "name", ["comment", "reply", "edit_comment", "delete_comment", "report_comment"]
+)
 def test_every_page_that_shows_a_comment_is_gated(client_for, gated, alice, reader_ask, name):
     posted = comment(gated, alice, "<p>Words about the night.</p>")
     response = client_for(reader_ask).get(comment_url(name, posted))
@@ -178,6 +180,36 @@ def test_an_approved_comment_rewritten_on_a_moderated_work_is_not_public_until_a
     assert "Rewritten." in text(client_for(bob).get(chapter_url(work)))
 
 
+MODERATED = "Comments on this work are moderated: yours will appear once the creator approves it."
+
+
+def test_a_moderated_work_tells_commenters_before_they_write(client_for, work, author, alice):
+    first = comment(work, author)
+    settings_for(work, moderated=True)
+    for person in (alice, None):
+        client = client_for(person)
+        page = text(client.get(chapter_url(work)))
+        assert page.index(MODERATED) < page.index('<form method="post" action="/works/')
+        assert MODERATED in text(client.get(comment_url("reply", first)))
+    # The creator's own comments are never held, so they are not told.
+    assert MODERATED not in text(client_for(author).get(chapter_url(work)))
+    settings_for(work, moderated=False)
+    assert MODERATED not in text(client_for(alice).get(chapter_url(work)))
+
+
+def test_a_draft_has_no_comment_form_and_refuses_a_post(client_for, author):
+    draft = make_work(creator=author, chapters=1, is_posted=False)
+    url = reverse("conversation:work_comments", args=[draft.pk])
+    client = client_for(author)
+    page = text(client.get(url))
+    assert "This work is a draft: comments open once it is posted." in page
+    assert 'name="body"' not in page
+    response = client.post(url, {"body": "Note to self."})
+    assert response.status_code == 403
+    assert "This work is a draft" in text(response)
+    assert not Comment.objects.exists()
+
+
 # ---------- Editing and deleting ------------------------------------------------------
 
 
@@ -196,12 +228,34 @@ def test_another_reader_can_never_edit_or_delete_my_comment(client_for, work, al
     assert client.get(comment_url("edit_comment", mine)).status_code == 403
     response = client.post(comment_url("edit_comment", mine), {"body": "Theirs."})
     assert response.status_code == 403
+    assert client.get(comment_url("delete_comment", mine)).status_code == 403
     response = client.post(comment_url("delete_comment", mine))
     assert response.status_code == 403
     assert "Only the comment's author can do that." in text(response)
+    assert client_for(None).get(comment_url("delete_comment", mine)).status_code == 403
     assert client_for(None).post(comment_url("delete_comment", mine)).status_code == 403
     mine.refresh_from_db()
     assert (mine.body, mine.status) == ("Mine.", CommentStatus.SHOWN)
+
+
+def test_deleting_asks_first_with_the_comment_quoted(client_for, work, alice):
+    mine = comment(work, alice, "<p>Second <em>thoughts</em>.</p>")
+    client = client_for(alice)
+    page = text(client.get(chapter_url(work)))
+    delete_url = comment_url("delete_comment", mine)
+    assert f'<a href="{delete_url}">Delete' in page  # a link, no form: asking needs no script
+    response = client.get(delete_url)
+    assert response.status_code == 200
+    assert "<h1>Delete this comment?</h1>" in text(response)
+    assert '<blockquote class="quoted-comment"' in text(response)
+    assert "<p>Second <em>thoughts</em>.</p>" in text(response)
+    assert 'name="csrfmiddlewaretoken"' in text(response)
+    assert Comment.objects.filter(pk=mine.pk).exists()  # asking deleted nothing
+
+    response = client.post(delete_url, follow=True)
+    assert "The comment was deleted." in text(response)
+    assert not Comment.objects.filter(pk=mine.pk).exists()
+    assert client.get(delete_url).status_code == 404
 
 
 def test_a_deleted_comment_with_replies_says_so(client_for, work, alice, bob):
@@ -235,6 +289,57 @@ def test_staff_hide_any_comment(client_for, work, alice, bob, staff):
     page = text(client_for(bob).get(chapter_url(work)))
     assert "This comment was hidden by staff." in page
     assert "Spam spam." not in page
+
+
+def test_the_creator_approves_every_held_comment_of_the_work_at_once(
+    client_for, work, author, alice, bob
+):
+    settings_for(work, moderated=True)
+    held = [comment(work, alice, "One."), comment(work, bob, "Two.", chapter=work.chapters.last())]
+    url = reverse("conversation:approve_held_comments", args=[work.pk])
+    client = client_for(author)
+    page = text(client.get(chapter_url(work)))
+    assert "2 comments on this work wait for your approval." in page
+    assert f'action="{url}"' in page
+    assert f'action="{url}"' not in text(client_for(alice).get(chapter_url(work)))
+
+    assert client_for(alice).post(url).status_code == 403
+    assert client_for(None).post(url).status_code == 403
+    assert client_for(author).get(url).status_code == 405
+    assert Comment.objects.filter(status=CommentStatus.HELD).count() == 2
+
+    response = client_for(author).post(url, {"next": chapter_url(work)}, follow=True)
+    assert "2 comments approved and shown." in text(response)
+    assert "on this work wait for your approval" not in text(response)
+    assert all(
+        c.status == CommentStatus.SHOWN for c in Comment.objects.filter(pk__in=[h.pk for h in held])
+    )
+    work.refresh_from_db()
+    assert work.comment_count == 2
+
+
+def test_the_creator_marks_a_comment_as_spam_and_it_leaves_the_work(
+    client_for, work, author, alice, bob, staff
+):
+    spam = comment(work, bob, "Cheap pills.")
+    comment(work, alice, "Lovely.")
+    url = comment_url("mark_spam", spam)
+    assert f'action="{url}"' in text(client_for(author).get(chapter_url(work)))
+    assert f'action="{url}"' not in text(client_for(alice).get(chapter_url(work)))
+    assert client_for(alice).post(url).status_code == 403
+    assert client_for(bob).post(url).status_code == 403
+
+    response = client_for(author).post(url, follow=True)
+    assert "marked as spam" in text(response)
+    for person in (author, alice, bob, None):
+        page = text(client_for(person).get(chapter_url(work)))
+        assert "Cheap pills." not in page
+        assert "Lovely." in page
+        assert "1 thread" in page
+    assert client_for(bob).get(spam.get_absolute_url()).status_code == 404
+    work.refresh_from_db()
+    assert work.comment_count == 1
+    assert "Cheap pills." in text(client_for(staff).get(chapter_url(work)))
 
 
 # ---------- Blocks and mutes ----------------------------------------------------------
@@ -408,6 +513,22 @@ def test_a_guests_comments_page_queries_are_pinned(
     # threads, the page's threads, their comments (no session yet, no mutes, no inbox).
     with django_assert_num_queries(8):
         client.get(chapter_url(work))
+
+
+def test_the_creators_comments_page_queries_are_pinned(
+    client_for, django_assert_num_queries, work, author, alice, bob
+):
+    thread_of(work, 5, [alice, bob])
+    settings_for(work, moderated=True)
+    comment(work, alice, "Held one.")
+    comment(work, bob, "Held two.")
+    client = client_for(author)
+    # session, reader (with the header's unread count), work, its tags, its warnings, the
+    # chapter, the comment settings, the held comments to approve, counting the threads,
+    # the page's threads, their comments, the muted. The creator skips the gate.
+    with django_assert_num_queries(12):
+        response = client.get(chapter_url(work))
+    assert "2 comments on this work wait for your approval." in text(response)
 
 
 def test_a_comments_address_opens_its_threads_page(client_for, work, alice):

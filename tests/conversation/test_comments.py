@@ -2,14 +2,23 @@
 that always equals its shown comments."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from accounts import relations
 from archive.models import Work
 from archive.writing import posting
 from conversation import comments
 from conversation.comments import CommentRefused
-from conversation.models import Comment, CommentStatus, WhoMayComment
+from conversation.models import (
+    Comment,
+    CommentStatus,
+    InboxItem,
+    InboxKind,
+    WhoMayComment,
+    WorkCommentSettings,
+)
 from tests.conversation.conftest import comment, settings_for
+from tests.factories import make_work
 
 
 def shown_count(work):
@@ -249,3 +258,104 @@ def test_staff_hiding_closes_open_reports(work, alice, bob, staff):
     comments.hide_comment(comment=theirs, by=staff)
     report = theirs.reports.get()
     assert (report.status, report.handled_by) == ("hidden", staff)
+
+
+# ---------- Guests by default, drafts, spam, approving at once -------------------------
+
+
+def test_a_work_without_settings_takes_guests_and_a_creator_may_refuse_them(work, author):
+    assert not WorkCommentSettings.objects.filter(work=work).exists()
+    assert WorkCommentSettings.of(work).who_may_comment == WhoMayComment.EVERYONE
+    guest = comment(work, None, guest_name="Visitor", guest_email="v@example.com")
+    assert (guest.by_guest, guest.status) == (True, CommentStatus.SHOWN)
+    settings_for(work, who_may_comment=WhoMayComment.READERS)
+    with pytest.raises(CommentRefused, match="signed-in readers"):
+        comment(work, None, guest_name="Visitor", guest_email="v@example.com")
+
+
+def test_nobody_comments_on_a_draft_not_even_its_creator(author, alice):
+    draft = make_work(creator=author, chapters=1, is_posted=False)
+    for person in (author, alice):
+        with pytest.raises(CommentRefused, match="draft") as refused:
+            comments.post_comment(work=draft, author=person, body="Early.")
+        assert refused.value.status == 403
+    assert not Comment.objects.filter(work=draft).exists()
+
+
+def test_the_creator_marks_spam_and_it_leaves_the_work_but_not_the_database(
+    work, author, alice, bob, staff
+):
+    spam = comment(work, bob, "Buy now.")
+    kept = comment(work, alice)
+    assert assert_count_exact(work) == 2
+    comments.mark_spam(comment=spam, by=author)
+    spam.refresh_from_db()
+    assert (spam.status, spam.body, spam.hidden_by) == (CommentStatus.SPAM, "Buy now.", author)
+    assert spam.hidden_at is not None
+    assert assert_count_exact(work) == 1
+    assert not InboxItem.objects.filter(comment=spam).exists()
+    for person in (author, alice, bob, AnonymousUser()):
+        assert list(Comment.objects.on(work).shown_to(person, work=work)) == [kept]
+    assert spam in Comment.objects.on(work).shown_to(staff, work=work)
+
+
+def test_held_spam_leaves_the_count_alone(work, author, bob):
+    settings_for(work, moderated=True)
+    held = comment(work, bob, "Buy now.")
+    comments.mark_spam(comment=held, by=author)
+    assert assert_count_exact(work) == 0
+    comments.approve_comment(comment=held, by=author)  # no longer held: nothing to approve
+    held.refresh_from_db()
+    assert held.status == CommentStatus.SPAM
+
+
+def test_answered_spam_stays_a_placeholder_for_its_replies(work, author, alice, bob):
+    spam = comment(work, bob, "Buy now.")
+    reply = comment(work, alice, "Who is this?", parent=spam)
+    comments.mark_spam(comment=spam, by=author)
+    assert set(Comment.objects.on(work).shown_to(alice, work=work)) == {spam, reply}
+    comments.delete_comment(comment=reply, by=alice)
+    assert list(Comment.objects.on(work).shown_to(alice, work=work)) == []
+    assert Comment.objects.filter(pk=spam.pk, status=CommentStatus.SPAM).exists()
+
+
+def test_only_the_creator_marks_spam_and_never_their_own_and_spam_stays_whole(
+    work, author, alice, bob, staff
+):
+    theirs, mine = comment(work, alice), comment(work, author)
+    for person in (bob, alice, staff):
+        with pytest.raises(CommentRefused, match="Only the work's creator"):
+            comments.mark_spam(comment=theirs, by=person)
+    with pytest.raises(CommentRefused, match="not mark it as spam"):
+        comments.mark_spam(comment=mine, by=author)
+    comments.mark_spam(comment=theirs, by=author)
+    for person in (alice, author):  # its author cannot wipe it, nor the creator
+        with pytest.raises(CommentRefused, match="marked as spam"):
+            comments.delete_comment(comment=theirs, by=person)
+    with pytest.raises(CommentRefused):
+        comments.edit_comment(comment=theirs, editor=alice, body="Innocent.")
+    with pytest.raises(CommentRefused, match="marked as spam"):
+        comments.mark_spam(comment=theirs, by=author)
+    theirs.refresh_from_db()
+    assert (theirs.status, theirs.body) == (CommentStatus.SPAM, "A comment.")
+
+
+def test_approve_held_shows_the_creators_held_comments_and_tells_the_answered(
+    work, author, alice, bob
+):
+    other = make_work(creator=bob, chapters=1)
+    settings_for(work, moderated=True)
+    settings_for(other, moderated=True)
+    first = comments.approve_comment(comment=comment(work, alice), by=author)
+    held = [comment(work, bob, "One.", parent=first), comment(work, bob, "Two.")]
+    not_theirs = comment(other, alice)
+    everything = Comment.objects.all()
+    assert comments.approve_held(by=alice, comments=everything) == 0  # none on her works
+    assert comments.approve_held(by=author, comments=everything) == 2
+    assert all(
+        c.status == CommentStatus.SHOWN for c in Comment.objects.filter(pk__in=[h.pk for h in held])
+    )
+    assert Comment.objects.get(pk=not_theirs.pk).status == CommentStatus.HELD
+    assert assert_count_exact(work) == 3
+    assert InboxItem.objects.filter(reader=alice, comment=held[0], kind=InboxKind.REPLY).exists()
+    assert comments.approve_held(by=author, comments=everything) == 0

@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from accounts import relations
 from conversation import inbox
-from conversation.models import Comment, InboxItem, InboxKind
+from conversation.models import Comment, CommentStatus, InboxItem, InboxKind
 from tests.conversation.conftest import comment, settings_for
-from tests.factories import make_reader
+from tests.factories import make_reader, make_work
 
 INBOX = reverse("conversation:inbox")
 
@@ -180,6 +180,8 @@ def test_the_inbox_queries_are_pinned(client_for, django_assert_num_queries, aut
     for reader in readers:
         first = comment(work, reader)
         comment(work, author, parent=first)
+    settings_for(work, moderated=True)  # read with the items, for the held replies' notice
+    comment(work, readers[0], "Held.")
     inbox.notify(reader=author, kind=InboxKind.UPDATE, work=work)
     client = client_for(author)
     # session, reader (with the header's unread count), counting the items, the page of
@@ -188,4 +190,91 @@ def test_the_inbox_queries_are_pinned(client_for, django_assert_num_queries, aut
     # no standing choices.
     with django_assert_num_queries(6):
         response = client.get(INBOX)
-    assert response.content.decode().count('<li class="inbox-item') == 7
+    assert response.content.decode().count('<li class="inbox-item') == 8
+    assert "Approve all held comments" in response.content.decode()
+
+
+def item_html(page, item):
+    """The one inbox item's part of the page."""
+    start = page.index(f'id="inbox-item-{item.pk}"')
+    return page[start : page.index("</li>", start)]
+
+
+def test_the_inbox_quotes_each_comment_whole_and_sanitised(client_for, work, author, alice):
+    body = '<p>The <strong>pacing</strong>!</p><p><a href="/x" title="t">Here</a></p>'
+    theirs = comment(work, alice, body)
+    page = client_for(author).get(INBOX).content.decode()
+    quoted = item_html(page, InboxItem.objects.get(comment=theirs))
+    assert '<blockquote class="quoted-comment"' in quoted
+    assert "<p>The <strong>pacing</strong>!</p>" in quoted
+    assert 'href="/x"' in quoted
+    sly = comment(work, alice, '<p><a href="javascript:alert(1)">Click</a></p>')
+    page = client_for(author).get(INBOX).content.decode()
+    quoted = item_html(page, InboxItem.objects.get(comment=sly))
+    assert "Click" in quoted
+    assert "javascript:" not in quoted
+
+
+def test_the_creator_approves_a_held_comment_from_the_inbox(client_for, work, author, alice, bob):
+    first = comment(work, author)
+    settings_for(work, moderated=True)
+    held = comment(work, alice, "Waiting.", parent=first)
+    approve = reverse("conversation:approve_comment", args=[work.pk, held.pk])
+    page = client_for(author).get(INBOX).content.decode()
+    assert f'action="{approve}"' in item_html(page, InboxItem.objects.get(comment=held))
+    assert "Waiting for the creator's approval." in page
+
+    assert client_for(bob).post(approve).status_code == 404  # held: bob cannot know of it
+    response = client_for(author).post(approve, {"next": INBOX})
+    assert response.url == INBOX
+    held.refresh_from_db()
+    assert held.status == CommentStatus.SHOWN
+    assert f'action="{approve}"' not in client_for(author).get(INBOX).content.decode()
+
+
+def test_approve_all_in_the_inbox_shows_the_held_comments_it_tells_of(
+    client_for, work, author, alice, bob
+):
+    settings_for(work, moderated=True)
+    told = [comment(work, alice, "One."), comment(work, alice, "Two.")]
+    relations.mute(reader=author, muted=bob)
+    unheard = comment(work, bob, "Muted, so not in the inbox.")
+    other = make_work(creator=alice, chapters=1)
+    settings_for(other, moderated=True)
+    not_theirs = comment(other, bob, "On alice's work.")
+    url = reverse("conversation:approve_held_in_inbox")
+    assert client_for(bob).get(url).status_code == 405
+    client_for(bob).post(url)  # bob's inbox tells of nothing held on his works
+    assert Comment.objects.filter(status=CommentStatus.HELD).count() == 4
+
+    response = client_for(author).post(url, {"next": INBOX}, follow=True)
+    assert "2 comments approved and shown." in unescape(response.content.decode())
+    statuses = dict(Comment.objects.values_list("pk", "status"))
+    assert [statuses[c.pk] for c in told] == [CommentStatus.SHOWN] * 2
+    assert statuses[unheard.pk] == statuses[not_theirs.pk] == CommentStatus.HELD
+    work.refresh_from_db()
+    assert work.comment_count == 2
+    assert "Approve all held comments" not in client_for(author).get(INBOX).content.decode()
+
+
+def test_the_creator_marks_spam_from_the_inbox_and_its_notices_go(
+    client_for, work, author, alice, bob
+):
+    first = comment(work, alice)
+    spam = comment(work, bob, "Cheap pills.", parent=first)
+    url = reverse("conversation:mark_spam", args=[work.pk, spam.pk])
+    assert f'action="{url}"' in client_for(author).get(INBOX).content.decode()
+    assert f'action="{url}"' not in client_for(alice).get(INBOX).content.decode()
+    client_for(author).post(url, {"next": INBOX})
+    assert not InboxItem.objects.filter(comment=spam).exists()
+    assert "Cheap pills." not in client_for(alice).get(INBOX).content.decode()
+
+
+def test_a_reply_from_the_inbox_says_when_it_will_wait(client_for, work, author, alice, bob):
+    first = comment(work, alice)
+    comment(work, bob, "An answer.", parent=first)
+    settings_for(work, moderated=True)
+    notice = "Comments on this work are moderated: yours will appear once the creator approves it."
+    assert notice in unescape(client_for(alice).get(INBOX).content.decode())
+    comment(work, alice, "Mine.")  # held: the creator hears of it, and replies unheld
+    assert notice not in unescape(client_for(author).get(INBOX).content.decode())
