@@ -97,3 +97,48 @@ def test_two_readers_converse_and_the_creator_answers_from_the_inbox(
     page.get_by_role("button", name="Unmute lamplighter").click()
     page.goto(reverse("archive:work_list"))
     expect(page.get_by_role("link", name="The Long Watch")).to_be_visible()
+
+
+def test_a_guest_comments_on_a_moderated_work_and_the_creator_sorts_the_inbox(
+    page, chromium, live_server, people
+):
+    from conversation.models import WorkCommentSettings
+
+    author, wren, _, work = people
+    WorkCommentSettings.objects.create(work=work, moderated=True)
+    comments_url = reverse("conversation:chapter_comments", args=[work.pk, 1])
+
+    guest_context = chromium.new_context(base_url=live_server.url)
+    try:
+        guest = guest_context.new_page()
+        guest.goto(comments_url)
+        expect(guest.get_by_text("Comments on this work are moderated")).to_be_visible()
+        for name, text in [("Sparrow", "What a storm."), ("Seller", "Cheap watches here.")]:
+            guest.get_by_label("Your name").fill(name)
+            guest.get_by_label("Your email address").fill("guest@example.com")
+            guest.get_by_role("textbox", name="Comment").fill(text)
+            guest.get_by_role("button", name="Post comment").click()
+            expect(guest.get_by_role("status")).to_contain_text("once the work's creator approves")
+        expect(guest.get_by_text("What a storm.")).to_have_count(0)
+    finally:
+        guest_context.close()
+
+    log_in(page, author)
+    page.get_by_role("link", name="Inbox").click()
+    sparrow = page.locator(".inbox-item", has_text="Sparrow commented")
+    expect(sparrow).to_contain_text("What a storm.")
+    sparrow.get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("status")).to_contain_text("The comment is shown.")
+    seller = page.locator(".inbox-item", has_text="Seller commented")
+    seller.get_by_role("button", name="Mark as spam").click()
+    expect(page.get_by_role("status")).to_contain_text("marked as spam")
+    expect(page.locator(".inbox-item", has_text="Seller commented")).to_have_count(0)
+
+    page.goto(comments_url)
+    expect(page.get_by_text("Cheap watches here.")).to_have_count(0)
+    page.get_by_role("link", name="Delete the comment by Sparrow").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete this comment?")
+    expect(page.locator(".quoted-comment")).to_contain_text("What a storm.")
+    page.get_by_role("button", name="Delete this comment").click()
+    expect(page.get_by_role("status")).to_contain_text("The comment was deleted.")
+    expect(page.get_by_text("What a storm.")).to_have_count(0)
