@@ -1,10 +1,11 @@
 """Staff's side of comments: the queue of reports, with hide and dismiss, and every comment
-to hide. Nothing is deleted or edited here: hiding keeps threads and counts true."""
+to hide, or to show again when its creator marked it as spam by mistake. Nothing is deleted
+or edited here: hiding keeps threads and counts true."""
 
 from django.contrib import admin
 
 from conversation import comments
-from conversation.models import Comment, CommentReport
+from conversation.models import Comment, CommentReport, CommentStatus
 
 
 @admin.action(description="Hide the reported comments (and close their reports)")
@@ -28,6 +29,14 @@ def hide_comments(modeladmin, request, queryset):
     for comment in chosen:
         comments.hide_comment(comment=comment, by=request.user)
     modeladmin.message_user(request, f"Hid {len(chosen)} comment(s).")
+
+
+@admin.action(description="Not spam: show the selected comments marked as spam again")
+def restore_spam(modeladmin, request, queryset):
+    chosen = list(queryset.filter(status=CommentStatus.SPAM))
+    for comment in chosen:
+        comments.restore_spam(comment=comment, by=request.user)
+    modeladmin.message_user(request, f"Showed {len(chosen)} comment(s) again.")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -64,7 +73,7 @@ class CommentAdmin(ReadOnlyAdmin):
     list_select_related = ["author", "work"]
     search_fields = ["body", "author__username", "guest_name", "guest_email"]
     raw_id_fields = ["work", "chapter", "parent", "root", "author", "hidden_by"]
-    actions = [hide_comments]
+    actions = [hide_comments, restore_spam]
 
     @admin.display(description="Comment")
     def short_body(self, comment):

@@ -35,7 +35,7 @@ BLOCKED_REPLY = "You can't reply to this comment."
 FROZEN = "This thread is frozen: nobody can reply in it or edit its comments."
 NOT_YOURS = "Only the comment's author can do that."
 NOT_THE_CREATOR = "Only the work's creator can do that."
-NOT_STAFF = "Only staff can hide comments."
+NOT_STAFF = "Only staff can do that."
 NOT_SHOWN = "You can only reply to a comment that is shown."
 OWN_SPAM = "You can delete your own comment, but not mark it as spam."
 GONE = "This comment was deleted or hidden, so it can no longer be edited."
@@ -317,6 +317,17 @@ def held_on(work, *, author, settings=None):
     says so before they write)."""
     settings = settings or WorkCommentSettings.of(work)
     return settings.moderated and not work.is_owned_by(author)
+
+
+@transaction.atomic
+def restore_spam(*, comment, by):
+    """Staff show again a comment its work's creator marked as spam by mistake."""
+    if not by.is_staff:
+        raise CommentRefused(NOT_STAFF)
+    comment = _locked(comment)
+    if comment.status == CommentStatus.SPAM:
+        _change_status(comment, CommentStatus.SHOWN, hidden_by=None, hidden_at=None)
+    return comment
 
 
 def _approve(comment):

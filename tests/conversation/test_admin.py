@@ -1,5 +1,6 @@
 """Staff's queue of reported comments: hide or dismiss, and the count stays true."""
 
+import pytest
 from django.urls import reverse
 
 from archive.models import Work
@@ -65,3 +66,20 @@ def test_staff_find_what_creators_marked_as_spam_in_the_admin(
     assert "Cheap pills." in page
     assert "Marked as spam by the creator" in page
     assert "Cheap pills." not in client_for(alice).get(spam.get_absolute_url()).content.decode()
+
+
+def test_staff_show_again_what_was_marked_as_spam_by_mistake(
+    client_for, work, author, alice, staff
+):
+    staff.is_superuser = True
+    staff.save()
+    spam, fine = comment(work, alice, "Not spam."), comment(work, alice, "Shown.")
+    comments.mark_spam(comment=spam, by=author)
+    changelist = reverse("admin:conversation_comment_changelist")
+    selected = [spam.pk, fine.pk]
+    client_for(staff).post(changelist, {"action": "restore_spam", "_selected_action": selected})
+    spam.refresh_from_db()
+    assert (spam.status, spam.hidden_at) == (CommentStatus.SHOWN, None)
+    assert Work.objects.get(pk=work.pk).comment_count == 2
+    with pytest.raises(comments.CommentRefused):
+        comments.restore_spam(comment=spam, by=author)
