@@ -1,7 +1,7 @@
 """The archive's part of a reader's account (accounts.account): their bookmarks, kudos,
 history, marks, works and series in the export, and what deleting the account changes."""
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.account import Part, when
@@ -24,7 +24,7 @@ def _bookmarks(reader):
     )
     return [
         {
-            "work": work_entry(bookmark.work),
+            "work": _bookmarked_work(bookmark),
             "notes": bookmark.notes,
             "tags": sorted(tag.name for tag in bookmark.tags.all()),
             "private": bookmark.private,
@@ -34,6 +34,12 @@ def _bookmarks(reader):
         }
         for bookmark in bookmarks
     ]
+
+
+def _bookmarked_work(bookmark):
+    if bookmark.work is None:  # deleted: the bookmark names it by what it kept
+        return {"id": None, "title": bookmark.work_title, "deleted": True}
+    return work_entry(bookmark.work)
 
 
 def _kudos(reader):
@@ -87,7 +93,9 @@ def _series(reader):
 def _before_deletion(*, reader):
     """Their kudos and bookmarks go first, and the counters they were counted in are
     recounted without them; their works stay, orphaned, and search forgets their name."""
-    bookmarked = set(reader.bookmarks.filter(private=False).values_list("work_id", flat=True))
+    bookmarked = set(
+        reader.bookmarks.filter(private=False, work__isnull=False).values_list("work_id", flat=True)
+    )
     kudosed = set(reader.kudos.values_list("work_id", flat=True))
     tag_ids = set(
         BookmarkTag.objects.filter(tagged_bookmarks__content_object__reader=reader).values_list(
@@ -99,6 +107,9 @@ def _before_deletion(*, reader):
     # A bookmark tag nobody else uses is this reader's own words; it goes with them.
     BookmarkTag.objects.filter(pk__in=tag_ids, tagged_bookmarks__isnull=True).delete()
     _recount(bookmarked | kudosed)
+    # Bookmarks keep a work's creator by name for when the work is gone: it must go too.
+    others_bookmarks = Bookmark.objects.filter(Q(work__isnull=True) | Q(work__creator=reader))
+    others_bookmarks.filter(work_creator=reader.username).update(work_creator=ORPHAN_NAME)
     orphaned = list(Work.objects.filter(creator=reader).values_list("pk", flat=True))
     Work.objects.filter(pk__in=orphaned).update(creator=None, creator_name=ORPHAN_NAME)
     if orphaned:

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower, Upper
+from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower, NullIf, Upper
 from django.urls import reverse
 from taggit.managers import TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
@@ -405,10 +405,17 @@ class Kudos(models.Model):
 
 
 class BookmarkTag(TagBase):
-    """A reader's own label for bookmarks, kept apart from the archive's wrangled tags."""
+    """A reader's own label for bookmarks, kept apart from the archive's wrangled tags.
+
+    Names differing only in case are one tag ("Fluff" is "fluff"). The database's lower()
+    decides: on SQLite it folds ASCII letters only.
+    """
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="bookmark_tag_name_ignoring_case"),
+        ]
 
 
 class TaggedBookmark(ItemBase):
@@ -432,11 +439,34 @@ class BookmarkQuerySet(models.QuerySet):
         return self.public()
 
 
+def keep_bookmarks(collector, field, sub_objs, using):
+    """A deleted work's bookmarks stay, with their notes and tags: each keeps the work's
+    title and creator's name as they were at the deletion, and loses only the link."""
+    work = Work.objects.using(using).filter(pk=OuterRef("work_id"))
+    # Work.creator_display, in SQL.
+    creator = Coalesce("creator__username", NullIf("creator_name", Value("")), Value("Anonymous"))
+    sub_objs.update(
+        work_title=Subquery(work.values("title")),
+        work_creator=Subquery(work.values(name=creator)),
+    )
+    collector.add_field_update(field, None, sub_objs)
+
+
+keep_bookmarks.lazy_sub_objs = True  # one UPDATE, without reading the bookmarks first
+
+
 class Bookmark(models.Model):
     reader = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks"
     )
-    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="bookmarks")
+    # None once the work is deleted: the bookmark then names it by the two fields below.
+    work = models.ForeignKey(
+        Work, null=True, blank=True, on_delete=keep_bookmarks, related_name="bookmarks"
+    )
+    # The work's title and creator when bookmarked (renewed at each save and at the work's
+    # deletion), so that a bookmark of a work gone or hidden is still recognisable.
+    work_title = models.CharField(max_length=255, blank=True)
+    work_creator = models.CharField(max_length=150, blank=True)
     notes = models.TextField(blank=True, max_length=5000)
     private = models.BooleanField(default=False)
     recommend = models.BooleanField(default=False)
@@ -460,7 +490,17 @@ class Bookmark(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reader} → {self.work_id}"
+        return f"{self.reader} → {self.work_id or self.work_title}"
+
+    @property
+    def work_deleted(self):
+        return self.work_id is None
+
+    @property
+    def deleted_work_title(self):
+        """The title a bookmark shows for its work once the work is deleted. A work hidden
+        by staff or returned to a draft is not named: withholding it is theirs to decide."""
+        return self.work_title if self.work_id is None else ""
 
 
 class MarkedForLater(models.Model):

@@ -3,7 +3,8 @@
 import hashlib
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Lower
 from django.utils.text import slugify
 
 from archive.models import Bookmark, BookmarkTag, Kudos, MarkedForLater, TaggedBookmark, Work
@@ -16,7 +17,13 @@ def save_bookmark(*, reader, work, notes="", tags=(), private=False, recommend=F
     with transaction.atomic():
         # get_or_create survives a simultaneous first save; the row lock makes the
         # count change below agree with the state this save replaces.
-        fields = {"notes": notes, "private": private, "recommend": recommend}
+        fields = {
+            "notes": notes,
+            "private": private,
+            "recommend": recommend,
+            "work_title": work.title,
+            "work_creator": work.creator_display,
+        }
         bookmark, created = Bookmark.objects.select_for_update().get_or_create(
             reader=reader, work=work, defaults=fields
         )
@@ -30,13 +37,28 @@ def save_bookmark(*, reader, work, notes="", tags=(), private=False, recommend=F
     return bookmark
 
 
+def edit_bookmark(*, bookmark, notes="", tags=(), private=False, recommend=False):
+    """Change a bookmark found by itself, not by its work: one whose work is deleted, or
+    no longer visible to its reader, keeps the title it has."""
+    with transaction.atomic():
+        current = Bookmark.objects.select_for_update().get(pk=bookmark.pk)
+        was_counted = not current.private
+        current.notes, current.private, current.recommend = notes, private, recommend
+        current.save(update_fields=["notes", "private", "recommend", "updated_at"])
+        _set_tags(current, _tags_named(list(tags)))
+        if current.work_id is not None:
+            _count_public(current.work_id, int(not private) - int(was_counted))
+    return current
+
+
 def delete_bookmark(*, bookmark):
     with transaction.atomic():
         current = Bookmark.objects.select_for_update().filter(pk=bookmark.pk).first()
         if current is None:
             return
         current.delete()
-        if not current.private:
+        # A deleted work's bookmarks count nowhere.
+        if not current.private and current.work_id is not None:
             _count_public(current.work_id, -1)
 
 
@@ -48,6 +70,12 @@ def mark_for_later(*, reader, work):
 @transaction.atomic
 def unmark_for_later(*, reader, work):
     MarkedForLater.objects.filter(reader=reader, work=work).delete()
+
+
+@transaction.atomic
+def remove_mark(*, mark):
+    """Unmark by the mark itself, which works also for a work the reader may no longer see."""
+    MarkedForLater.objects.filter(pk=mark.pk).delete()
 
 
 def reader_state(*, reader, work, **more):
@@ -74,9 +102,19 @@ def _set_tags(bookmark, tags):
 
 
 def _tags_named(names):
-    """The bookmark tags with these names; the missing ones are made here, not by taggit."""
-    found = {tag.name: tag for tag in BookmarkTag.objects.filter(name__in=names)}
-    return [found.get(name) or _new_tag(name) for name in dict.fromkeys(names)]
+    """The bookmark tags with these names, whatever their case (the first spelling given
+    names a new one); the missing ones are made here, not by taggit."""
+    first_spellings = {}
+    for name in names:
+        first_spellings.setdefault(name.lower(), name)
+    names = list(first_spellings.values())
+    found = {
+        tag.name.lower(): tag
+        for tag in BookmarkTag.objects.alias(folded=Lower("name")).filter(
+            Q(folded__in=[Lower(Value(name)) for name in names]) | Q(name__in=names)
+        )
+    }
+    return [found.get(name.lower()) or _new_tag(name) for name in names]
 
 
 def _new_tag(name):
@@ -89,11 +127,19 @@ def _new_tag(name):
             with transaction.atomic():
                 return BookmarkTag.objects.create(name=name, slug=slug)
         except IntegrityError:
-            # Another reader made this very tag a moment ago, or the slug is taken.
-            made = BookmarkTag.objects.filter(name=name).first()
+            # Another reader made this very tag (in some case) a moment ago, or the slug is
+            # taken.
+            made = _tag_named(name)
             if made:
                 return made
     raise IntegrityError(f"No free slug for the bookmark tag {name!r}.")
+
+
+def _tag_named(name):
+    """The tag named `name` whatever its case, as the database folds case (its unique index
+    on the lowered name decides which names are one)."""
+    tags = BookmarkTag.objects.alias(folded=Lower("name"))
+    return tags.filter(Q(folded=Lower(Value(name))) | Q(name=name)).first()
 
 
 def _count_public(work_id, change):

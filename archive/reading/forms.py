@@ -1,6 +1,8 @@
 """The forms readers bookmark works and sort their bookmarks with."""
 
 from django import forms
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from taggit.forms import TagField
 
 from archive.models import Bookmark
@@ -45,10 +47,11 @@ class BookmarkForm(forms.ModelForm):
 class BookmarkFilterForm(forms.Form):
     """My bookmarks: which of my tags to show, and in what order."""
 
+    # A deleted work has no date and is named by the title its bookmarks kept.
     SORTS = {
         "bookmarked": ["-created_at", "-pk"],
-        "updated": ["-work__updated", "-pk"],
-        "title": ["work__title", "pk"],
+        "updated": [F("work__updated").desc(nulls_last=True), "-pk"],
+        "title": [Coalesce("work__title", "work_title"), "pk"],
     }
 
     tag = forms.ChoiceField(label="Tagged", required=False)
