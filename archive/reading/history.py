@@ -94,6 +94,12 @@ def clear_history(*, reader):
 
 
 @transaction.atomic
+def forget_reading(*, reading):
+    """Forget one work the reader read, keeping the rest of their history."""
+    Reading.objects.filter(pk=reading.pk).delete()
+
+
+@transaction.atomic
 def switch_history(*, reader, enabled, clear=False):
     """Start or stop recording; what is already recorded is kept unless `clear` is asked."""
     reader.history_enabled = enabled

@@ -14,15 +14,18 @@ from archive.listing import exclusions
 from archive.models import Bookmark, BookmarkTag, MarkedForLater, Work
 from archive.reading import bookmarks
 from archive.reading.forms import BookmarkFilterForm, BookmarkForm
+from archive.reading.own_lists import own_list
 from config.limits import limit_bookmarks
 from config.paths import same_site_path
 
 
 @login_required
 def my_bookmarks(request):
-    mine = Bookmark.objects.filter(reader=request.user, work__in=_listed_works(request))
+    """Every bookmark the reader made: those their preferences hide are counted, and those
+    of works deleted or no longer visible stay, saying so (archive.reading.own_lists)."""
+    mine = Bookmark.objects.filter(reader=request.user)
     tags = list(
-        BookmarkTag.objects.filter(tagged_bookmarks__content_object__in=mine)
+        BookmarkTag.objects.filter(tagged_bookmarks__content_object__reader=request.user)
         .annotate(uses=Count("tagged_bookmarks"))
         .order_by("name")
     )
@@ -33,8 +36,10 @@ def my_bookmarks(request):
     tag = next((t for t in tags if t.slug == chosen), None) if chosen else None
     if tag:
         mine = mine.filter(tags=tag)
-    page = _page(request, _with_blurbs(mine).order_by(*form.ordering()))
-    context = {"page": page, "form": form, "tags": tags, "tag": tag}
+    listed = own_list(
+        request, mine.select_related("reader").prefetch_related("tags").order_by(*form.ordering())
+    )
+    context = {"page": listed.page, "listed": listed, "form": form, "tags": tags, "tag": tag}
     return render(request, "archive/bookmark_mine.html", context)
 
 
@@ -54,12 +59,31 @@ def bookmark_work(request, work_id):
     return render(request, "archive/bookmark_form.html", context)
 
 
+@login_required
+@limit_bookmarks
+@metadata_only
+def edit_bookmark(request, bookmark_id):
+    """Edit a bookmark whose work is deleted or no longer visible to its reader; it shows
+    the title kept on the bookmark, nothing else of the work."""
+    bookmark = _get_own_bookmark(request, bookmark_id)
+    visible = Work.objects.visible_to(request.user).filter(pk=bookmark.work_id)
+    if bookmark.work_id and visible.exists():
+        return redirect("archive:bookmark_work", bookmark.work_id)
+    form = BookmarkForm(request.POST or None, instance=bookmark)
+    if form.is_valid():
+        bookmarks.edit_bookmark(bookmark=bookmark, **form.cleaned_data)
+        named = f"of “{bookmark.deleted_work_title}” " if bookmark.deleted_work_title else ""
+        messages.success(request, f"Your bookmark {named}is saved.")
+        return redirect("archive:my_bookmarks")
+    context = {"bookmark": bookmark, "form": form}
+    return render(request, "archive/bookmark_edit_gone.html", context)
+
+
 @require_POST
 @login_required
 @limit_bookmarks
 def delete_bookmark(request, bookmark_id):
-    # Someone else's bookmark is 404 whatever its privacy: nobody may delete it but its owner.
-    bookmark = get_object_or_404(Bookmark, pk=bookmark_id, reader=request.user)
+    bookmark = _get_own_bookmark(request, bookmark_id)
     bookmarks.delete_bookmark(bookmark=bookmark)
     messages.success(request, "Your bookmark is deleted.")
     return _redirect_back(request, reverse("archive:my_bookmarks"))
@@ -110,12 +134,26 @@ def mark_for_later(request, work_id):
 
 @login_required
 def marked_for_later(request):
-    marked = (
-        MarkedForLater.objects.filter(reader=request.user, work__in=_listed_works(request))
-        .select_related("work__creator")
-        .prefetch_related("work__tags", "work__warnings")
-    )
-    return render(request, "archive/bookmark_later.html", {"page": _page(request, marked)})
+    """Every work the reader marked: those their preferences hide are counted, and those no
+    longer visible stay, saying so (archive.reading.own_lists)."""
+    listed = own_list(request, MarkedForLater.objects.filter(reader=request.user))
+    return render(request, "archive/bookmark_later.html", {"page": listed.page, "listed": listed})
+
+
+@require_POST
+@login_required
+@metadata_only
+def remove_mark(request, mark_id):
+    """Unmark from the list by the mark, also for a work the reader may no longer see."""
+    mark = get_object_or_404(MarkedForLater, pk=mark_id, reader=request.user)
+    bookmarks.remove_mark(mark=mark)
+    messages.success(request, "The work is no longer marked for later.")
+    return _redirect_back(request, reverse("archive:marked_for_later"))
+
+
+def _get_own_bookmark(request, bookmark_id):
+    # Someone else's bookmark is 404 whatever its privacy: nobody may change it but its owner.
+    return get_object_or_404(Bookmark, pk=bookmark_id, reader=request.user)
 
 
 def _listed_works(request):

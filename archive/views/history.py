@@ -2,21 +2,20 @@
 reported by the reading script."""
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from archive.consent import policy
 from archive.consent.gates import get_work_for_reader, metadata_only
-from archive.listing import exclusions
-from archive.models import Work
+from archive.models import Reading, Work
 from archive.reading import history as reading_history
+from archive.reading.own_lists import own_list
+from config.paths import same_site_path
 
 
 class PlaceForm(forms.Form):
@@ -33,14 +32,28 @@ class HistorySwitchForm(forms.Form):
 
 @login_required
 def history(request):
-    works = Work.objects.visible_to(request.user).excluding(exclusions.for_request(request))
-    readings = (
-        reading_history.with_place(request.user.readings.filter(work__in=works))
-        .annotate(new_chapters=F("work__chapter_count") - F("chapters_seen"))
-        .prefetch_related(Prefetch("work", queryset=Work.objects.with_blurb()))
+    """Every work the reader read: those their preferences hide are counted, and those no
+    longer visible stay, saying so (archive.reading.own_lists)."""
+    readings = reading_history.with_place(request.user.readings.all()).annotate(
+        new_chapters=F("work__chapter_count") - F("chapters_seen")
     )
-    page = Paginator(readings, settings.WORKS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "archive/history.html", {"page": page, "form": HistorySwitchForm()})
+    listed = own_list(request, readings)
+    context = {"page": listed.page, "listed": listed, "form": HistorySwitchForm()}
+    return render(request, "archive/history.html", context)
+
+
+@require_POST
+@login_required
+@metadata_only
+def forget_reading(request, reading_id):
+    """Remove one work from the history; another reader's entry is 404, like a missing one."""
+    reading = get_object_or_404(Reading, pk=reading_id, reader=request.user)
+    visible = Work.objects.visible_to(request.user).filter(pk=reading.work_id)
+    title = visible.values_list("title", flat=True).first()
+    reading_history.forget_reading(reading=reading)
+    removed = f"“{title}” is" if title else "The work is"
+    messages.success(request, f"{removed} removed from your history.")
+    return redirect(same_site_path(request.POST.get("next")) or reverse("archive:history"))
 
 
 @login_required

@@ -387,9 +387,10 @@ def test_my_bookmarks_query_count(client_for, reader_ask, django_assert_num_quer
     for n in range(size):
         bookmarks.save_bookmark(reader=reader_ask, work=make_work(), tags=[f"t{n}", "all"])
     client = client_for(reader_ask)
-    # session, reader, consent choices, excluded tags, muted people, my tags, count, bookmarks
-    # with works and creators, bookmark tags, work tags, work warnings
-    with django_assert_num_queries(11):
+    # session, reader, consent choices, excluded tags, muted people, my tags, count (shown and
+    # hidden), bookmarks with readers, bookmark tags, works I may see with creators, work
+    # tags, work warnings
+    with django_assert_num_queries(12):
         client.get(MINE, {"tag": "all", "sort": "title"})
 
 
@@ -475,3 +476,283 @@ def test_bookmark_pages_with_content_are_valid_with_one_h1(client_for, reader_as
         assert response.status_code == 200, url
         assert count_h1(response) == 1, url
         assert_valid_html(response, url)
+
+
+# Own lists lose nothing silently
+
+
+def test_own_lists_with_hidden_unavailable_and_deleted_works_are_valid_with_one_h1(
+    client_for, reader_hide, staff
+):
+    from archive.reading import history
+    from archive.writing import posting
+
+    taken_down, explicit = make_work(title="Taken Down"), make_work(rating="explicit")
+    for work in (taken_down, explicit, make_work()):
+        bookmarks.save_bookmark(reader=reader_hide, work=work, notes="n", tags=["x"])
+        bookmarks.mark_for_later(reader=reader_hide, work=work)
+        history.record_visit(reader=reader_hide, work=work, chapter=work.chapters.first())
+    posting.hide_work(work=taken_down, by=staff)
+    deleted_bookmark(reader_hide)
+    client = client_for(reader_hide)
+    lists = [MINE, reverse("archive:marked_for_later"), reverse("archive:history")]
+    for url in lists + [f"{url}?show_hidden=1" for url in lists]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert count_h1(response) == 1, url
+        assert_valid_html(response, url)
+
+
+def test_a_work_just_bookmarked_that_the_reader_hides_is_counted_with_show_them(
+    client_for, reader_hide
+):
+    work = make_work(title="Hidden Heat", rating="explicit")
+    client = client_for(reader_hide)
+    client.post(bookmark_url(work), form_data(notes="for later"))
+    page_text(client, MINE)  # says the bookmark is saved, naming the work
+    content = page_text(client, MINE)
+    assert "Hidden Heat" not in content
+    assert "0 bookmarks" in content and "1 hidden by your preferences" in content
+    assert 'href="?show_hidden=1">Show them</a>' in content
+    assert "Every bookmark here is of a work your preferences hide." in content
+    shown = client.get(MINE + "?show_hidden=1")
+    assert [b.listed_work for b in shown.context["page"]] == [work]
+    assert "including works you usually hide" in shown.content.decode()
+
+
+def test_show_them_keeps_the_chosen_tag(client_for, reader_hide):
+    tagged = make_work(title="Hidden Heat", rating="explicit")
+    bookmarks.save_bookmark(reader=reader_hide, work=tagged, tags=["reread"])
+    bookmarks.save_bookmark(
+        reader=reader_hide, work=make_work(title="Other Heat", rating="explicit")
+    )
+    client = client_for(reader_hide)
+    content = page_text(client, MINE + "?tag=reread")
+    assert 'href="?tag=reread&amp;show_hidden=1">Show them</a>' in content
+    shown = client.get(MINE, {"tag": "reread", "show_hidden": "1"})
+    assert [b.listed_work for b in shown.context["page"]] == [tagged]
+
+
+def test_a_bookmark_of_a_work_hidden_by_staff_stays_without_its_blurb(
+    client_for, reader_ask, staff
+):
+    from archive.writing import posting
+
+    work = make_work(title="Taken Down")
+    bookmarks.save_bookmark(reader=reader_ask, work=work, notes="my own words", tags=["keep"])
+    posting.hide_work(work=work, by=staff, reason="spam")
+    client = client_for(reader_ask)
+    content = page_text(client, MINE)
+    assert "1 bookmark" in content
+    # The reader's notes and tags; nothing of the work, not even its title.
+    assert "my own words" in content and ">keep</a>" in content
+    assert "Taken Down" not in content and "Summary of work" not in content
+    assert "This work is no longer available to you" in content
+    bookmark = Bookmark.objects.get()
+    edit = reverse("archive:edit_bookmark", args=[bookmark.pk])
+    assert f'href="{edit}"' in content
+    assert bookmark_url(work) not in content
+    page = page_text(client, edit)
+    assert "Taken Down" not in page and "a work no longer available" in page
+    client.post(edit, form_data(notes="still mine"))
+    assert "Taken Down" not in page_text(client, MINE)
+    assert Bookmark.objects.get().notes == "still mine"
+    assert "Taken Down" not in page_text(client_for(None), readers_page(reader_ask))
+
+
+# A bookmark outlives its work
+
+
+def deleted_bookmark(reader, *, title="Gone Tomorrow", **fields):
+    from archive.writing import posting
+
+    author = quick_reader("author")
+    work = make_work(title=title, creator=author)
+    bookmarks.save_bookmark(reader=reader, work=work, **fields)
+    posting.delete_work(work=work)
+    return Bookmark.objects.get(reader=reader, work=None)
+
+
+def test_a_bookmark_keeps_its_notes_tags_and_the_works_name_when_the_work_is_deleted(
+    client_for, reader_ask
+):
+    bookmark = deleted_bookmark(reader_ask, notes="Loved it.", tags=["comfort"], recommend=True)
+    assert bookmark.work is None and bookmark.work_deleted
+    assert (bookmark.work_title, bookmark.work_creator) == ("Gone Tomorrow", "author")
+    assert bookmark.notes == "Loved it." and bookmark.tags.names()[0] == "comfort"
+    content = page_text(client_for(reader_ask), MINE)
+    assert "1 bookmark" in content
+    assert "Gone Tomorrow" in content and "by author" in content
+    assert "This work was deleted" in content
+    assert "Loved it." in content and ">comfort</a>" in content
+
+
+def test_the_title_kept_is_the_one_the_work_had_when_deleted(reader_ask):
+    from archive.writing import posting
+
+    work = make_work(title="First Title")
+    bookmarks.save_bookmark(reader=reader_ask, work=work)
+    Work.objects.filter(pk=work.pk).update(title="Last Title")
+    posting.delete_work(work=Work.objects.get(pk=work.pk))
+    assert Bookmark.objects.get().work_title == "Last Title"
+    assert Bookmark.objects.get().work_creator == "Imported Author"
+
+
+def test_a_bookmark_of_a_deleted_work_can_be_edited_and_deleted(client_for, reader_ask):
+    bookmark = deleted_bookmark(reader_ask, notes="Old.", tags=["a"])
+    client = client_for(reader_ask)
+    edit = reverse("archive:edit_bookmark", args=[bookmark.pk])
+    page = client.get(edit)
+    assert count_h1(page) == 1
+    assert_valid_html(page, edit)
+    assert "Gone Tomorrow" in page.content.decode()
+    assert "This work was deleted" in page.content.decode()
+    response = client.post(edit, form_data(notes="New.", tags="b, c", private="on"))
+    assert response.status_code == 302 and response.url == MINE
+    bookmark.refresh_from_db()
+    assert bookmark.notes == "New." and bookmark.private
+    assert sorted(bookmark.tags.names()) == ["b", "c"]
+    assert client.post(edit, form_data(notes="x" * 5001)).status_code == 200  # the form says why
+    client.post(delete_url(bookmark))
+    assert not Bookmark.objects.exists()
+
+
+def test_editing_a_bookmark_by_itself_is_only_for_its_reader(client_for, reader_ask):
+    bookmark = deleted_bookmark(quick_reader("owner"), notes="Theirs.")
+    client = client_for(reader_ask)
+    edit = reverse("archive:edit_bookmark", args=[bookmark.pk])
+    assert client.get(edit).status_code == 404
+    assert client.post(edit, form_data(notes="Mine now.")).status_code == 404
+    assert client.post(delete_url(bookmark)).status_code == 404
+    assert Bookmark.objects.get().notes == "Theirs."
+
+
+def test_editing_a_bookmark_of_a_visible_work_goes_to_the_works_bookmark_form(
+    client_for, reader_ask
+):
+    work = make_work()
+    bookmark = bookmarks.save_bookmark(reader=reader_ask, work=work)
+    response = client_for(reader_ask).get(reverse("archive:edit_bookmark", args=[bookmark.pk]))
+    assert response.status_code == 302 and response.url == bookmark_url(work)
+
+
+def test_public_lists_leave_out_bookmarks_of_deleted_works(client_for, reader_ask):
+    deleted_bookmark(reader_ask, notes="Public words.")
+    for viewer in (None, quick_reader("other")):
+        content = page_text(client_for(viewer), readers_page(reader_ask))
+        assert "Gone Tomorrow" not in content and "0 bookmarks" in content
+
+
+def test_counts_stay_right_when_a_bookmarked_work_is_deleted(client_for, reader_ask):
+    kept = make_work()
+    bookmarks.save_bookmark(reader=reader_ask, work=kept)
+    bookmark = deleted_bookmark(reader_ask)
+    assert public_count(kept) == 1
+    client = client_for(reader_ask)
+    client.post(reverse("archive:edit_bookmark", args=[bookmark.pk]), form_data(private="on"))
+    client.post(delete_url(bookmark))
+    assert public_count(kept) == 1
+    assert Bookmark.objects.get().work == kept
+
+
+def test_sorting_my_bookmarks_places_a_deleted_work_by_the_title_it_kept(client_for, reader_ask):
+    deleted_bookmark(reader_ask, title="Bravo")
+    for title in ("Alpha", "Charlie"):
+        bookmarks.save_bookmark(reader=reader_ask, work=make_work(title=title))
+    client = client_for(reader_ask)
+
+    def titles(sort):
+        return [b.work_title for b in client.get(MINE, {"sort": sort}).context["page"]]
+
+    assert titles("title") == ["Alpha", "Bravo", "Charlie"]
+    assert titles("updated")[-1] == "Bravo"  # a deleted work was updated never
+
+
+def test_export_and_account_deletion_with_a_deleted_works_bookmark(reader_ask):
+    from accounts.account import delete_account, export_account
+
+    bookmark = deleted_bookmark(reader_ask, notes="Noted.", tags=["t"])
+    (exported,) = export_account(reader=reader_ask)["bookmarks"]
+    assert exported["work"] == {"id": None, "title": "Gone Tomorrow", "deleted": True}
+    assert exported["notes"] == "Noted." and exported["tags"] == ["t"]
+    delete_account(reader=reader_ask)
+    assert not Bookmark.objects.filter(pk=bookmark.pk).exists()
+    assert not BookmarkTag.objects.exists()
+
+
+def test_a_deleted_accounts_name_leaves_the_bookmarks_of_its_deleted_works(reader_ask):
+    from accounts.account import delete_account
+
+    deleted_bookmark(reader_ask)
+    delete_account(reader=Reader.objects.get(username="author"))
+    assert Bookmark.objects.get().work_creator == "orphan_account"
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_my_bookmarks_with_hidden_and_deleted_works_query_count(
+    client_for, reader_hide, django_assert_num_queries, size
+):
+    from archive.writing import posting
+
+    for n in range(size):
+        for rating in ("general", "explicit", "general"):
+            bookmarks.save_bookmark(
+                reader=reader_hide, work=make_work(rating=rating), tags=[f"t{n}"]
+            )
+        posting.delete_work(work=Bookmark.objects.filter(reader=reader_hide).first().work)
+    client = client_for(reader_hide)
+    # session, reader, consent choices, excluded tags, muted people, my tags, count (shown and
+    # hidden), bookmarks with readers, bookmark tags, works I may see with creators, work
+    # tags, work warnings
+    with django_assert_num_queries(12):
+        response = client.get(MINE, {"sort": "title"})
+    assert response.context["listed"].hidden == size
+    assert response.context["page"].paginator.count == 2 * size
+
+
+# Tags differing only in case are one tag
+
+
+def test_bookmark_tags_differing_only_in_case_are_one_tag(reader_ask):
+    first = bookmarks.save_bookmark(reader=quick_reader("first"), work=make_work(), tags=["Fluff"])
+    mine = bookmarks.save_bookmark(reader=reader_ask, work=make_work(), tags=["fluff", "FLUFF"])
+    assert list(BookmarkTag.objects.values_list("name", flat=True)) == ["Fluff"]
+    assert mine.tags.names()[0] == first.tags.names()[0] == "Fluff"
+
+
+def test_the_first_spelling_given_names_a_new_tag(reader_ask):
+    bookmark = bookmarks.save_bookmark(
+        reader=reader_ask, work=make_work(), tags=["Slow Burn", "slow burn"]
+    )
+    assert list(bookmark.tags.names()) == ["Slow Burn"]
+
+
+def test_my_bookmarks_filter_on_a_tag_whatever_case_it_was_given_in(client_for, reader_ask):
+    one, two = make_work(title="Alpha"), make_work(title="Beta")
+    bookmarks.save_bookmark(reader=reader_ask, work=one, tags=["Angst"])
+    bookmarks.save_bookmark(reader=reader_ask, work=two, tags=["angst"])
+    response = client_for(reader_ask).get(MINE, {"tag": "angst"})
+    assert sorted(b.work.title for b in response.context["page"]) == ["Alpha", "Beta"]
+    assert {tag.name: tag.uses for tag in response.context["tags"]} == {"Angst": 2}
+
+
+def test_the_database_refuses_a_second_tag_differing_only_in_case(db):
+    from django.db import IntegrityError, transaction
+
+    BookmarkTag.objects.create(name="Fluff", slug="fluff")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BookmarkTag.objects.create(name="fLUFF", slug="fluff-2")
+
+
+def test_a_tag_made_meanwhile_in_another_case_is_reused(reader_ask, monkeypatch):
+    # Another reader makes "Fluff" between this save's look-up and its insert.
+    real = bookmarks._new_tag
+
+    def made_meanwhile(name):
+        BookmarkTag.objects.create(name="Fluff", slug="fluff-elsewhere")
+        return real(name)
+
+    monkeypatch.setattr(bookmarks, "_new_tag", made_meanwhile)
+    bookmark = bookmarks.save_bookmark(reader=reader_ask, work=make_work(), tags=["fluff"])
+    assert list(bookmark.tags.names()) == ["Fluff"]
+    assert BookmarkTag.objects.count() == 1

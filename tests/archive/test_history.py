@@ -323,7 +323,7 @@ def test_history_lists_recent_first_with_visits_new_chapters_and_the_place(clien
     assert "Chapter 2, paragraph 5" in content
 
 
-def test_history_leaves_out_hidden_works_and_drafts_no_longer_visible(client_for, creator):
+def test_history_counts_hidden_works_and_keeps_drafts_no_longer_visible(client_for, creator):
     reader = make_reader("mixed")
     shown, explicit = make_work(title="Shown"), make_work(title="Explicit", rating="explicit")
     draft = make_work(title="Draft", creator=creator)
@@ -331,9 +331,17 @@ def test_history_leaves_out_hidden_works_and_drafts_no_longer_visible(client_for
         reading_history.record_visit(reader=reader, work=work, chapter=chapter(work, 1))
     Work.objects.filter(pk=draft.pk).update(is_posted=False)
     reader.consent_choices.create(item="rating:explicit", choice="hide")
+    client = client_for(reader)
 
-    listed = [r.work for r in client_for(reader).get(HISTORY).context["page"]]
-    assert listed == [shown]
+    response = client.get(HISTORY)
+    assert [r.listed_work for r in response.context["page"]] == [None, shown]
+    content = response.content.decode()
+    assert "2 works" in content and "1 hidden by your preferences" in content
+    assert "Draft" not in content and "Explicit" not in content
+    assert "This work is no longer available to you" in content
+    assert 'href="?show_hidden=1">Show them</a>' in content
+    everything = client.get(HISTORY, {"show_hidden": "1"})
+    assert [r.listed_work for r in everything.context["page"]] == [None, explicit, shown]
     assert Reading.objects.filter(reader=reader).count() == 3  # hidden, not forgotten
 
 
@@ -458,3 +466,89 @@ def test_another_reader_never_sees_or_changes_my_history(client_for, reader_ask,
     assert (reading.chapter.position, reading.paragraph) == (3, 8)
     reader_ask.refresh_from_db()
     assert reader_ask.history_enabled
+
+
+# Removing one work
+
+
+def forget_url(reading):
+    return reverse("archive:forget_reading", args=[reading.pk])
+
+
+def test_a_reader_removes_one_work_from_the_history_and_keeps_the_rest(client_for, reader_ask):
+    kept, removed = make_work(title="Kept"), make_work(title="Let Go")
+    for work in (kept, removed):
+        reading_history.record_visit(reader=reader_ask, work=work, chapter=chapter(work, 1))
+    client = client_for(reader_ask)
+    reading = reading_of(reader_ask, removed)
+    assert f'action="{forget_url(reading)}"' in client.get(HISTORY).content.decode()
+
+    response = client.post(forget_url(reading), {"next": HISTORY}, follow=True)
+    assert response.redirect_chain[-1][0] == HISTORY
+    content = response.content.decode()
+    assert "“Let Go” is removed from your history." in content
+    assert [r.listed_work for r in response.context["page"]] == [kept]
+    assert list(Reading.objects.values_list("work_id", flat=True)) == [kept.pk]
+
+
+def test_another_readers_history_entry_is_404_and_kept(client_for, reader_ask):
+    work = make_work()
+    other = make_reader("other")
+    reading_history.record_visit(reader=other, work=work, chapter=chapter(work, 1))
+    reading = reading_of(other, work)
+    client = client_for(reader_ask)
+    assert client.post(forget_url(reading)).status_code == 404
+    assert client.post(reverse("archive:forget_reading", args=[999999])).status_code == 404
+    assert Reading.objects.filter(pk=reading.pk).exists()
+
+
+def test_removing_from_history_is_a_post_with_csrf(client_for, reader_ask):
+    from django.test import Client
+
+    work = make_work()
+    reading_history.record_visit(reader=reader_ask, work=work, chapter=chapter(work, 1))
+    reading = reading_of(reader_ask, work)
+    assert client_for(reader_ask).get(forget_url(reading)).status_code == 405
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(reader_ask)
+    assert strict.post(forget_url(reading)).status_code == 403
+    assert client_for(None).post(forget_url(reading)).status_code == 302  # to log in
+    assert Reading.objects.filter(pk=reading.pk).exists()
+
+
+def test_a_work_no_longer_visible_is_removed_without_naming_it(client_for, reader_ask, staff):
+    from archive.writing import posting
+
+    work = make_work(title="Taken Down")
+    reading_history.record_visit(reader=reader_ask, work=work, chapter=chapter(work, 1))
+    posting.hide_work(work=work, by=staff, reason="spam")
+    client = client_for(reader_ask)
+    content = client.get(HISTORY).content.decode()
+    assert "Taken Down" not in content
+    assert "This work is no longer available to you" in content
+    assert "Continue reading" not in content
+    response = client.post(forget_url(reading_of(reader_ask, work)), follow=True)
+    assert "The work is removed from your history." in response.content.decode()
+    assert not Reading.objects.exists()
+
+
+@pytest.mark.parametrize("works", [1, 6])
+def test_history_with_hidden_and_unavailable_works_query_count(
+    client_for, reader_hide, creator, django_assert_num_queries, works
+):
+    drafts = []
+    for _ in range(works):
+        for title in ("shown", "explicit", "draft"):
+            rating = "explicit" if title == "explicit" else "general"
+            work = make_work(chapters=2, title=title, rating=rating, creator=creator)
+            reading_history.record_visit(reader=reader_hide, work=work, chapter=chapter(work, 2))
+            drafts += [work.pk] if title == "draft" else []
+    Work.objects.filter(pk__in=drafts).update(is_posted=False)
+    client = client_for(reader_hide)
+    # session, reader, standing choices, excluded tags, muted people, count (shown and
+    # hidden), readings with their chapters, works I may see with creators, tags, warnings
+    with django_assert_num_queries(10):
+        response = client.get(HISTORY)
+    assert response.context["listed"].hidden == works
+    listed = [r.listed_work and r.listed_work.title for r in response.context["page"]]
+    assert listed == [None, "shown"] * works
