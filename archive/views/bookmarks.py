@@ -63,8 +63,8 @@ def bookmark_work(request, work_id):
 @limit_bookmarks
 @metadata_only
 def edit_bookmark(request, bookmark_id):
-    """Edit a bookmark whose work is deleted or no longer visible to its reader; it shows
-    the title kept on the bookmark, nothing else of the work."""
+    """Edit a bookmark whose work is deleted or no longer visible to its reader: nothing of
+    the work shows but, once it is deleted, the title and creator the bookmark kept."""
     bookmark = _get_own_bookmark(request, bookmark_id)
     visible = Work.objects.visible_to(request.user).filter(pk=bookmark.work_id)
     if bookmark.work_id and visible.exists():
