@@ -7,19 +7,20 @@ from django.views.decorators.http import require_safe
 from accounts import relations
 from archive.listing import listing
 from archive.models import Series, Work
+from archive.views.listing import listing_context
 
 
 @require_safe
 def creator_detail(request, username):
     person = get_object_or_404(get_user_model(), username=username, is_active=True)
-    works = Work.objects.filter(creator=person).order_by("-updated", "-id")
-    found = listing(request, works=works, page=request.GET.get("page"))
+    # Their works, sorted, filtered and counted as the works index's are.
+    works = Work.objects.filter(creator=person)
+    found = listing(request, works=works, filters=request.GET, page=request.GET.get("page"))
     context = {
+        **listing_context(request, found),
         "person": person,
         "muting": person.pk in relations.muted_ids(request.user),
         "blocking": person.pk in relations.blocked_ids(request.user),
-        "page": found.page,
-        "hidden_count": found.hidden,
         "series_list": list(
             Series.objects.filter(creator=person)
             .visible_to(request.user)
@@ -27,4 +28,5 @@ def creator_detail(request, username):
             .order_by("-updated_at", "-id")
         ),
     }
-    return render(request, "archive/creator_detail.html", context)
+    status = 400 if found.filter.form.errors else 200
+    return render(request, "archive/creator_detail.html", context, status=status)

@@ -71,9 +71,15 @@ def tag_autocomplete(request):
 def _listing(request, *, template, context=None, **options):
     """Render a filtered listing: its page, its counts, its facets and the filter's form."""
     found = listing(request, filters=request.GET, page=request.GET.get("page"), **options)
+    context = {**(context or {}), **listing_context(request, found)}
+    status = 400 if found.filter.form.errors else 200
+    return render(request, template, context, status=status)
+
+
+def listing_context(request, found):
+    """What includes/listing.html shows of a filtered listing (archive.listing.listing)."""
     work_filter = found.filter
-    context = {
-        **(context or {}),
+    return {
         "page": found.page,
         "filter": work_filter,
         "form": work_filter.form,
@@ -84,8 +90,6 @@ def _listing(request, *, template, context=None, **options):
         "snippets": found.snippets,
         "active_tags": _active_tags(request, work_filter),
     }
-    status = 400 if work_filter.form.errors else 200
-    return render(request, template, context, status=status)
 
 
 def _active_tags(request, work_filter):

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from accounts.models import ConsentChoice
 from archive.models import Series
-from archive.vocabulary import StandingChoice
+from archive.vocabulary import StandingChoice, TagKind
 from archive.writing.series import add_work_to_series
 from tests.factories import body_marker, make_reader, make_work
 
@@ -84,4 +84,48 @@ def test_creator_page_query_count(client, creator, django_assert_num_queries):
     # works, their tags, their warnings
     with django_assert_num_queries(6):
         response = client.get(page_of(creator))
+    assert len(response.context["page"].object_list) == 3
+
+
+def test_creator_page_filters_and_sorts_their_works(client, creator):
+    make_work(creator=creator, title="Gentle", tags=[("Fluff", TagKind.ADDITIONAL)])
+    make_work(creator=creator, title="Stormy", rating="mature", complete=True)
+    make_work(creator=make_reader("other"), title="Elsewhere", tags=[("Fluff", TagKind.ADDITIONAL)])
+    response = client.get(page_of(creator), {"tag": "Fluff"})
+    assert [w.title for w in response.context["page"].object_list] == ["Gentle"]
+    content = response.content.decode()
+    assert 'class="filter-form"' in content and "1 work" in content
+    assert "Including <strong>Fluff</strong>" in content
+    response = client.get(page_of(creator), {"exclude_rating": "mature"})
+    assert [w.title for w in response.context["page"].object_list] == ["Gentle"]
+    response = client.get(page_of(creator), {"complete": "yes"})
+    assert [w.title for w in response.context["page"].object_list] == ["Stormy"]
+    response = client.get(page_of(creator), {"sort": "title"})
+    assert [w.title for w in response.context["page"].object_list] == ["Gentle", "Stormy"]
+
+
+def test_creator_page_counts_facets_over_their_works_only(client, creator):
+    make_work(creator=creator, tags=[("Fluff", TagKind.ADDITIONAL)])
+    make_work(creator=creator, rating="teen", tags=[("Fluff", TagKind.ADDITIONAL)])
+    make_work(creator=make_reader("other"), tags=[("Fluff", TagKind.ADDITIONAL)])
+    facets = client.get(page_of(creator), {"complete": "no"}).context["facets"]
+    assert facets.total == 2
+    assert {row["value"]: row["count"] for row in facets.ratings} == {"general": 1, "teen": 1}
+
+
+def test_creator_page_bad_filter_is_a_400_that_still_lists(client, creator):
+    make_work(creator=creator, title="Gentle")
+    response = client.get(page_of(creator), {"words_from": "lots"})
+    assert response.status_code == 400
+    assert "could not be used, and was left out" in response.content.decode()
+    assert [w.title for w in response.context["page"].object_list] == ["Gentle"]
+
+
+def test_creator_page_filtered_query_count(client, creator, django_assert_num_queries):
+    for _ in range(3):
+        make_work(creator=creator, tags=[("Fluff", TagKind.ADDITIONAL)])
+    # the person, the chosen tag, the count with every facet, the series, the works,
+    # their tags, their warnings
+    with django_assert_num_queries(7):
+        response = client.get(page_of(creator), {"tag": "Fluff"})
     assert len(response.context["page"].object_list) == 3
