@@ -5,12 +5,18 @@ so what a reader includes, excludes and hides is applied the same way everywhere
 counts and facets are taken over exactly the works the reader can page through.
 """
 
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import cached_property
 
 from django import forms
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
+from django.http import QueryDict
+from django.utils.html import escape, format_html, format_html_join
 
+from archive import languages
 from archive.listing import search
 from archive.models import Tag, families_of
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
@@ -37,6 +43,63 @@ SORTS = {
 RELEVANCE = "relevance"
 
 
+SUGGESTIONS = 3
+CLOSE_ENOUGH = 0.6  # difflib's similarity: "Angts" is 0.8 from "Angst"
+
+
+@dataclass(frozen=True)
+class UnknownTag:
+    """A tag name the filter did not find, and the closest tags: (name, link) pairs."""
+
+    name: str
+    suggestions: list
+
+    @property
+    def text(self):
+        text = f"There is no tag called “{self.name}”."
+        if self.suggestions:
+            text += " Did you mean: " + ", ".join(name for name, _ in self.suggestions) + "?"
+        return text
+
+    def __str__(self):
+        """The message as HTML, its suggestions linked: templates print it as it is."""
+        if not self.suggestions:
+            return escape(self.text)
+        links = format_html_join(", ", '<a href="{}">{}</a>', ((u, n) for n, u in self.suggestions))
+        return format_html("There is no tag called “{}”. Did you mean: {}?", self.name, links)
+
+    __html__ = __str__
+
+
+def closest_tags(name, *, among):
+    """Up to three tag names close to `name` (a typo, another spelling, a word of it), from
+    the tags of the works `among` only, so that drafts' tags stay private."""
+    words = [word for word in re.split(r"\W+", name) if len(word) >= 3]
+    near = Q(name__icontains=name) | Q(name__istartswith=name[:3])
+    for word in words:
+        near |= Q(name__icontains=word)
+    names = list(
+        Tag.objects.filter(near)
+        # Tags on those works, and canonical tags whose synonyms are.
+        .filter(
+            Q(tagged_works__content_object__in=among.values("pk"))
+            | Q(synonyms__tagged_works__content_object__in=among.values("pk"))
+        )
+        .values_list("name", flat=True)
+        .distinct()
+        .order_by("name")[:200]
+    )
+    wanted = name.lower()
+    scored = []
+    for candidate in names:
+        lowered = candidate.lower()
+        contains = wanted in lowered or lowered in wanted
+        similarity = SequenceMatcher(None, wanted, lowered).ratio()
+        if contains or similarity >= CLOSE_ENOUGH:
+            scored.append((not contains, -similarity, candidate))
+    return [candidate for *_, candidate in sorted(scored)[:SUGGESTIONS]]
+
+
 class TagNamesField(forms.Field):
     """Tag names from repeated parameters, each of which may hold a comma-separated list."""
 
@@ -48,10 +111,7 @@ class TagNamesField(forms.Field):
         self.widget = _TagNamesInput()
 
     def to_python(self, value):
-        names = []
-        for raw in value or []:
-            names.extend(part.strip() for part in str(raw).split(","))
-        names = list(dict.fromkeys(name for name in names if name))
+        names = _names_in(value or [])
         if len(names) > MAX_TAGS:
             raise forms.ValidationError(f"Choose at most {MAX_TAGS} tags.")
         if any(len(name) > 100 for name in names):
@@ -66,6 +126,13 @@ class _TagNamesInput(forms.TextInput):
     def format_value(self, value):
         # The text box is for adding tags; the ones already chosen are listed beside it.
         return ""
+
+
+class _LanguageField(forms.ChoiceField):
+    """A language by its code; links written by hand may spell it "EN"."""
+
+    def to_python(self, value):
+        return super().to_python(value).strip().lower()
 
 
 def _choices(vocabulary):
@@ -96,9 +163,7 @@ class WorkFilterForm(forms.Form):
     updated_to = forms.DateField(
         required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
-    language = forms.CharField(
-        max_length=20, required=False, help_text="A language code, such as en or ja."
-    )
+    language = _LanguageField(choices=[("", "Any language"), *languages.CHOICES], required=False)
     q = forms.CharField(max_length=200, required=False, label="Search within results")
     sort = forms.ChoiceField(
         choices=[(key, label) for key, (label, _) in SORTS.items()],
@@ -143,6 +208,7 @@ class WorkFilter:
 
     def __init__(self, data, *, base, exclusions, readable, relevance=False):
         self.form = WorkFilterForm(data, relevance=relevance)
+        self.raw = data  # as the request gave it, for links that change one tag
         self.relevance = relevance
         self.unknown_include = False
         self.data = self.form.valid_data()
@@ -160,14 +226,28 @@ class WorkFilter:
         """The tags these names chose; a name no tag has is reported (and, to include,
         leaves nothing to list)."""
         chosen = []
+        param = "tag" if purpose == "include" else "exclude_tag"
         for name in names:
             tag = found.get(name.lower())
             if tag is None:
-                self.messages.append(f"There is no tag called “{name}”.")
+                self.messages.append(self._unknown(name, param))
                 self.unknown_include = self.unknown_include or purpose == "include"
             elif tag not in chosen:
                 chosen.append(tag)
         return chosen
+
+    def _unknown(self, name, param):
+        """The message for a name no tag has, offering the closest tags of the works this
+        reader can find, each linked to the same filter with that tag instead."""
+        query = QueryDict(mutable=True)
+        query.update(self.raw)
+        query.pop("page", None)
+        given = _names_in(query.getlist(param))
+        offered = []
+        for tag_name in closest_tags(name, among=self.base):
+            query.setlist(param, [tag_name if n.lower() == name.lower() else n for n in given])
+            offered.append((tag_name, "?" + query.urlencode()))
+        return UnknownTag(name, offered)
 
     @property
     def showing_hidden(self):
@@ -221,7 +301,9 @@ class WorkFilter:
         if data.get("updated_to"):
             works = works.filter(updated__lte=data["updated_to"])
         if data.get("language"):
-            works = works.filter(language__iexact=data["language"])
+            # A language covers its regional variants: English finds "en-gb" too.
+            code = data["language"]
+            works = works.filter(Q(language__iexact=code) | Q(language__istartswith=f"{code}-"))
         if search_text and data.get("q"):
             works = search.matching(works, data["q"], readable=self.readable)
         return works
@@ -255,6 +337,12 @@ class WorkFilter:
             {"kind": kind, "label": label, "facet": by_kind.get(kind)}
             for kind, label in TagKind.choices
         ]
+
+
+def _names_in(values):
+    """The tag names in repeated parameters, each of which may hold a comma-separated list."""
+    names = (part.strip() for value in values for part in str(value).split(","))
+    return list(dict.fromkeys(name for name in names if name))
 
 
 def _tags_named(names):

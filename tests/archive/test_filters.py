@@ -355,3 +355,42 @@ def test_a_readers_search_ranks_and_counts_hidden_matches_in_one_query(
         response = client.get(reverse("archive:search"), {"q": "Summary"})
     assert titles(response, corpus) == {"w1", "w5"}
     assert response.context["hidden_count"] == 3
+
+
+def test_an_unknown_tag_offers_the_closest_tags_with_links_that_apply_them(client, corpus):
+    response = client.get(INDEX, {"tag": ["Naruto", "Angts"], "rating": "teen", "page": "2"})
+    [message] = response.context["filter"].messages
+    assert [name for name, _ in message.suggestions][0] == "Angst"
+    content = response.content.decode()
+    assert "There is no tag called “Angts”. Did you mean: <a href=" in content
+    link = dict(message.suggestions)["Angst"]
+    assert "page=" not in link
+    followed = client.get(INDEX + link.replace("&amp;", "&"))
+    assert followed.context["filter"].messages == []
+    assert titles(followed, corpus) == {"w2"}  # teen, Naruto and Angst
+
+
+def test_the_closest_tags_come_from_a_word_of_the_name(client, corpus):
+    response = client.get(INDEX, {"exclude_tag": "Hurt and Comfort"})
+    [message] = response.context["filter"].messages
+    assert [name for name, _ in message.suggestions] == ["Hurt/Comfort"]
+    link = message.suggestions[0][1]
+    assert "exclude_tag=Hurt%2FComfort" in link
+    assert message.text == "There is no tag called “Hurt and Comfort”. Did you mean: Hurt/Comfort?"
+
+
+def test_no_close_tag_leaves_the_plain_message(client, corpus):
+    response = client.get(INDEX, {"tag": "Zzyzx"})
+    assert "There is no tag called “Zzyzx”.</p>" in response.content.decode()
+
+
+def test_suggestions_never_reveal_a_drafts_tags(client, corpus):
+    make_work(is_posted=False, tags=[("Secret Project", A)])
+    response = client.get(INDEX, {"tag": "Secret Projekt"})
+    [message] = response.context["filter"].messages
+    assert message.suggestions == []
+
+
+def test_suggestions_escape_what_the_reader_typed(client, corpus):
+    content = client.get(INDEX, {"tag": "<b>Angst"}).content.decode()
+    assert "<b>Angst" not in content and "&lt;b&gt;Angst" in content

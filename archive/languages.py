@@ -1,0 +1,25 @@
+"""Language names for the codes works carry ("en", "pt-br"): what blurbs and the filter show.
+
+A work's language is a code, as EPUBs and AO3 downloads give it; readers see its English
+name. The names come from Django's own table of languages, which covers the hundred or so
+it is translated into.
+"""
+
+from django.conf.locale import LANG_INFO
+
+_NAMES = {code: info["name"] for code, info in LANG_INFO.items() if "name" in info}
+# Django names only the scripts of Chinese, but works are often tagged just "zh".
+_NAMES.setdefault("zh", "Chinese")
+
+# The languages the works filter offers, by name: one per language, not per region or script
+# (choosing "English" finds works in "en-gb" too).
+CHOICES = sorted(
+    ((code, name) for code, name in _NAMES.items() if "-" not in code), key=lambda c: c[1]
+)
+
+
+def name(code):
+    """ "English" for "en" or "en-US", "British English" for "en-gb"; an unknown code as is."""
+    code = (code or "").strip()
+    lowered = code.lower()
+    return _NAMES.get(lowered) or _NAMES.get(lowered.split("-")[0]) or code
