@@ -82,6 +82,8 @@ TEMPLATES = [
                 "accounts.context_processors.display_settings",
                 "conversation.context_processors.inbox_unread",
             ],
+            # Numbers and languages are printed the same way on every page.
+            "builtins": ["archive.templatetags.display"],
         },
     },
 ]

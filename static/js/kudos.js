@@ -10,7 +10,7 @@
     status.textContent = answer.message;
     if (typeof answer.kudos_count === "number") {
       document.querySelectorAll("[data-kudos-count]").forEach(function (count) {
-        count.textContent = answer.kudos_count;
+        count.textContent = answer.kudos_count.toLocaleString("en-US");
       });
     }
     if (typeof answer.givers === "string") {

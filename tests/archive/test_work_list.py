@@ -39,7 +39,7 @@ def test_blurb_shows_the_works_metadata_and_never_its_text(client, db):
         "Umino Iruka",
         "Hurt/Comfort",
         "Summary of work",
-        "3/5",
+        ">3</a>/5",  # the 3 links the latest chapter
         "Work in progress",
         "1 Jan 2026",
     ]:
