@@ -32,6 +32,8 @@ HTML_TYPE = "text/html; charset=utf-8"
 # A file is rebuilt only when its work changes (the key holds the revision), so it may stay
 # a long while; the expiry just lets files of works nobody downloads any more leave the cache.
 CACHE_SECONDS = 7 * 24 * 3600
+# Changed with the files' layout, so that files built before the change are built again.
+LAYOUT = 2
 
 VOID_TAGS = {"br", "hr"}
 LIST_TAGS = {"ul", "ol"}
@@ -212,7 +214,10 @@ def plain_text(markup):
 @dataclass(frozen=True)
 class ChapterText:
     position: int
-    heading: str
+    heading: str  # "Chapter 2: Title", for tables of contents
+    # Over the chapter's text: the heading, or for a work's only chapter just the title the
+    # creator gave it, if any (a one-shot is not "Chapter 1").
+    text_heading: str
     summary: str
     notes: str
     body: str
@@ -255,6 +260,8 @@ def language(work):
 def text_context(work, chapters, base_url):
     """What the download templates show of a work: its metadata and every chapter's text,
     as XHTML (so callers must only pass works the reader agreed to)."""
+    chapters = list(chapters)
+    only = len(chapters) == 1
     return {
         "work": work,
         "language": language(work),
@@ -266,6 +273,7 @@ def text_context(work, chapters, base_url):
             ChapterText(
                 position=chapter.position,
                 heading=chapter.heading,
+                text_heading=chapter.title if only else chapter.heading,
                 summary=xhtml(chapter.summary, base_url=base_url),
                 notes=xhtml(chapter.notes, base_url=base_url),
                 body=xhtml(chapter.body, base_url=base_url),
@@ -305,7 +313,8 @@ def build_epub(work, chapters, *, base_url=""):
     documents = [("title-page", "title.xhtml", work.title, "title_page.html", {})]
     for chapter in context["chapters"]:
         uid, extra = f"chapter-{chapter.position}", {"chapter": chapter}
-        documents.append((uid, chapter.file_name, chapter.heading, "chapter.html", extra))
+        title = chapter.text_heading or work.title
+        documents.append((uid, chapter.file_name, title, "chapter.html", extra))
     if context["end_notes"]:
         documents.append(("end-notes", "end-notes.xhtml", "End notes", "end_notes.html", {}))
     for uid, file_name, title, template, extra in documents:
@@ -334,7 +343,7 @@ def cache_key(work, kind, base_url):
         sorted((tag.pk, tag.name, tag.kind) for tag in work.tags.all()), base_url,
     ]  # fmt: skip
     fingerprint = hashlib.sha256(repr(metadata).encode()).hexdigest()[:16]
-    return f"download:{kind}:{work.pk}:{work.revision}:{fingerprint}"
+    return f"download:{LAYOUT}:{kind}:{work.pk}:{work.revision}:{fingerprint}"
 
 
 def cached_file(work, kind, *, base_url=""):

@@ -442,3 +442,48 @@ def test_a_work_with_odd_content_passes_epubcheck(epubcheck):
     work = Work.objects.with_blurb().get(pk=work.pk)
     content = downloads.build_epub(work, list(work.chapters.all()), base_url="http://t/")
     epubcheck({"odd": content})
+
+
+# A one-chapter work
+
+
+@pytest.fixture
+def one_shot(db):
+    work = make_work(title="Brief", chapters=1, complete=True)
+    Chapter.objects.filter(work=work).update(title="")
+    return Work.objects.with_blurb().get(pk=work.pk)
+
+
+def chapter_headings(markup):
+    return re.findall(r"<h2>(.*?)</h2>", markup)
+
+
+def test_a_one_chapter_works_html_has_no_chapter_heading(client, one_shot):
+    content = client.get(url(one_shot, "html")).content.decode()
+    html5lib.HTMLParser(strict=True).parse(content)
+    assert "Chapter 1" not in content
+    assert body_marker(one_shot.pk, 1) in content
+    assert 'id="chapter-1"' in content
+
+
+def test_a_one_chapter_works_epub_has_no_chapter_heading(client, one_shot):
+    documents = epub_documents(client.get(url(one_shot, "epub")).content)
+    chapter = documents["EPUB/chapter-1.xhtml"]
+    assert body_marker(one_shot.pk, 1) in chapter
+    assert chapter_headings(chapter) == []
+    assert "<title>Brief</title>" in chapter
+    assert not any("Chapter 1" in document for document in documents.values())
+
+
+@pytest.mark.parametrize("kind", ["epub", "html"])
+def test_a_one_chapter_work_keeps_the_title_its_creator_gave(client, one_shot, kind):
+    Chapter.objects.filter(work=one_shot).update(title="Low Tide")
+    Work.objects.filter(pk=one_shot.pk).update(revision=one_shot.revision + 1)
+    content = client.get(url(one_shot, kind)).content
+    markup = epub_documents(content)["EPUB/chapter-1.xhtml"] if kind == "epub" else content.decode()
+    assert "Low Tide" in chapter_headings(markup)
+    assert "Chapter 1" not in markup
+
+
+def test_a_one_chapter_work_passes_epubcheck(one_shot, epubcheck):
+    epubcheck({"one": downloads.build_epub(one_shot, list(one_shot.chapters.all()))})
