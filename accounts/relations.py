@@ -1,8 +1,10 @@
 """Who a reader blocks and mutes: the questions other apps ask, and the four changes.
 
-A block keeps the blocked reader from commenting on the blocker's works or replying to
-the blocker's comments. A mute takes the muted person's works out of every list of the
-reader's and folds their comments away. Either way the other person is not told.
+A block keeps the blocked reader from commenting on the blocker's works, replying to the
+blocker's comments or leaving kudos on the blocker's works; they are told so where the form
+or button would be. A mute takes the muted person's works, series and bookmarks out of every
+list of the reader's and folds their comments away. Either way the other person is not
+told.
 
 Every function takes readers or their ids, and guests (who block and mute no one) too.
 The changes are idempotent and safe when two requests race: the unique constraints
@@ -10,6 +12,7 @@ decide, and a lost race counts as "already so".
 """
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, Value
 
 from accounts.models import Block, Mute
 
@@ -26,21 +29,51 @@ def is_blocked(*, blocker, blocked) -> bool:
     return Block.objects.filter(blocker_id=blocker_id, blocked_id=blocked_id).exists()
 
 
+def blocks(*, blocker, blocked):
+    """Whether `blocker` blocks `blocked`, as an expression for a query that reads it with
+    other things (either may be an OuterRef); False for a guest."""
+    blocked_id = blocked if hasattr(blocked, "resolve_expression") else _id(blocked)
+    if blocked_id is None:
+        return Value(False)
+    return Exists(Block.objects.filter(blocker=blocker, blocked=blocked_id))
+
+
 def blocker_ids(reader) -> frozenset[int]:
     """The ids of everyone who blocks this reader: whose works and comments they may not
     answer. One query, kept on the reader object for the rest of the request."""
-    return _cached(reader, "blockers", lambda pk: Block.objects.filter(blocked_id=pk), "blocker_id")
+    return _cached(reader, "blockers")
 
 
 def muted_ids(reader) -> frozenset[int]:
     """The ids of everyone this reader mutes. One query, kept on the reader object for
     the rest of the request (listings and comment threads share it)."""
-    return _cached(reader, "muted", lambda pk: Mute.objects.filter(reader_id=pk), "muted_id")
+    return _cached(reader, "muted")
 
 
 def blocked_ids(reader) -> frozenset[int]:
     """The ids of everyone this reader blocks."""
-    return _cached(reader, "blocked", lambda pk: Block.objects.filter(blocker_id=pk), "blocked_id")
+    return _cached(reader, "blocked")
+
+
+def read_ahead(reader, *kinds):
+    """Read the ids of several kinds ("blockers", "muted", "blocked") in one query, for a
+    page that asks for each of them; kept on the reader object as each function keeps its
+    own. Nothing for a guest, or an id."""
+    if _id(reader) is None or isinstance(reader, int):
+        return
+    if reader.relation_ids is None:
+        reader.relation_ids = {}
+    missing = [kind for kind in kinds if kind not in reader.relation_ids]
+    if len(missing) < 2:
+        return  # one query either way, asked when needed
+    found = {kind: set() for kind in missing}
+    rows = [
+        _rows(kind, reader.pk).annotate(kind=Value(kind)).values_list("kind", _KINDS[kind][1])
+        for kind in missing
+    ]
+    for kind, person_id in rows[0].union(*rows[1:], all=True):
+        found[kind].add(person_id)
+    reader.relation_ids.update({kind: frozenset(ids) for kind, ids in found.items()})
 
 
 def block(*, blocker, blocked) -> bool:
@@ -92,17 +125,30 @@ def _make(model, **people):
     return created
 
 
-def _cached(reader, kind, rows, column):
+# Each kind of ids a reader has: the rows holding them, and the column naming the other person.
+_KINDS = {
+    "blockers": (lambda pk: Block.objects.filter(blocked_id=pk), "blocker_id"),
+    "muted": (lambda pk: Mute.objects.filter(reader_id=pk), "muted_id"),
+    "blocked": (lambda pk: Block.objects.filter(blocker_id=pk), "blocked_id"),
+}
+
+
+def _rows(kind, pk):
+    return _KINDS[kind][0](pk).order_by()
+
+
+def _cached(reader, kind):
     """The ids of one kind, kept in the reader object's `relation_ids` (Reader)."""
     pk = _id(reader)
     if pk is None:
         return frozenset()
+    column = _KINDS[kind][1]
     if isinstance(reader, int):
-        return frozenset(rows(pk).values_list(column, flat=True))
+        return frozenset(_rows(kind, pk).values_list(column, flat=True))
     if reader.relation_ids is None:
         reader.relation_ids = {}
     if kind not in reader.relation_ids:
-        reader.relation_ids[kind] = frozenset(rows(pk).values_list(column, flat=True))
+        reader.relation_ids[kind] = frozenset(_rows(kind, pk).values_list(column, flat=True))
     return reader.relation_ids[kind]
 
 
