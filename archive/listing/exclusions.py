@@ -3,15 +3,18 @@ or alerts.
 
 One rule, read in both directions from the one table `HIDINGS`: the works a reader hides
 (`Exclusions.condition`, for pages and feeds) and the readers a work is hidden from
-(`readers_hiding`, for alerts).
+(`readers_hiding`, for alerts). The same table says what else a way of hiding takes out of
+the reader's lists: a muted person's series and bookmarks (`series_condition`,
+`bookmark_condition`), which `shown_and_hidden` splits from the rest with their count.
 """
 
+import dataclasses
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 
 from accounts import relations
@@ -47,30 +50,55 @@ class Exclusions:
         the same works."""
         return (tuple(sorted(self.items)), tuple(self.families), tuple(sorted(self.creators)))
 
-    def condition(self):
+    def condition(self, *, through=""):
         """What hides a work: a rating or warning hidden, a tag excluded, or a muted creator
         (None: nothing). One condition, so that one count can split the works shown from
-        those hidden."""
-        parts = [part for hiding in HIDINGS if (part := hiding.works(self)) is not None]
-        return reduce(operator.or_, parts) if parts else None
+        those hidden. `through` reads the work through a relation ("work__" on bookmarks)."""
+        parts = [hiding.works(self, through=through) for hiding in HIDINGS]
+        return _any(parts)
+
+    def series_condition(self):
+        """What hides a series: a muted person made it (None: nothing)."""
+        return _any(hiding.others(self, "series") for hiding in HIDINGS)
+
+    def bookmark_condition(self, *, of_hidden_works=True):
+        """What hides a bookmark: a muted person made it, or (unless a page about one work
+        lists that work's bookmarks, `of_hidden_works=False`) its work is hidden."""
+        parts = [hiding.others(self, "bookmarks") for hiding in HIDINGS]
+        if of_hidden_works:
+            parts.append(self.condition(through="work__"))
+        return _any(parts)
 
 
 @dataclass(frozen=True)
 class Hiding:
     """One way a reader hides works: a work is hidden when one of the values the reader
-    hides this way is the work's `field` (or, for a set field, one of its members)."""
+    hides this way is the work's `field` (or, for a set field, one of its members), and so
+    are the series and bookmarks whose `beyond_works` field holds one of those values."""
 
     hidden: str  # the Exclusions attribute listing the values the reader hides this way
     field: str  # the Work field holding the work's value(s)
     is_set: bool  # the field holds a set of values rather than one
     hiders: Callable  # values -> the rows (with reader_id) of readers hiding any of them
+    # What else this way hides besides works: {"series" or "bookmarks": their field holding
+    # the one value}.
+    beyond_works: dict = dataclasses.field(default_factory=dict)
 
-    def works(self, exclusions):
+    def works(self, exclusions, *, through=""):
         """The works a reader with these exclusions hides this way (None: none)."""
         values = sorted(getattr(exclusions, self.hidden))
         if not values:
             return None
-        return Q(**{f"{self.field}__{'has_any' if self.is_set else 'in'}": values})
+        lookup = "has_any" if self.is_set else "in"
+        return Q(**{f"{through}{self.field}__{lookup}": values})
+
+    def others(self, exclusions, kind):
+        """The series or bookmarks (`kind`) a reader with these exclusions hides this way,
+        besides those of the works hidden (None: none)."""
+        values = sorted(getattr(exclusions, self.hidden))
+        if kind not in self.beyond_works or not values:
+            return None
+        return Q(**{f"{self.beyond_works[kind]}__in": values})
 
     def readers(self, work):
         """The readers who hide `work` this way, as a condition on readers (None: none)."""
@@ -109,8 +137,14 @@ HIDINGS = (
     Hiding("warnings", "warning_set", is_set=True, hiders=_hiding_warnings),
     # An excluded tag hides its whole family: the canonical tag and every synonym.
     Hiding("families", "families", is_set=True, hiders=_excluding_families),
-    # A muted creator.
-    Hiding("creators", "creator_id", is_set=False, hiders=_muting),
+    # A muted creator; a muted person's series and bookmarks go with their works.
+    Hiding(
+        "creators",
+        "creator_id",
+        is_set=False,
+        hiders=_muting,
+        beyond_works={"series": "creator_id", "bookmarks": "reader_id"},
+    ),
 )
 
 
@@ -120,7 +154,21 @@ NONE = Exclusions()
 def readers_hiding(work):
     """The readers whose exclusions keep `work` out of their lists, as a condition on
     readers (None: nobody): those to leave out of its alerts."""
-    parts = [part for hiding in HIDINGS if (part := hiding.readers(work)) is not None]
+    return _any(hiding.readers(work) for hiding in HIDINGS)
+
+
+def shown_and_hidden(rows, condition):
+    """`rows` without those `condition` hides, how many that leaves and how many it hides,
+    counted in one query; with no condition nothing is counted here (None, 0)."""
+    if condition is None:
+        return rows, None, 0
+    counted = rows.aggregate(everything=Count("pk"), hidden=Count("pk", filter=condition))
+    return rows.exclude(condition), counted["everything"] - counted["hidden"], counted["hidden"]
+
+
+def _any(conditions):
+    """The conditions joined with "or", leaving out the Nones (None: no condition at all)."""
+    parts = [part for part in conditions if part is not None]
     return reduce(operator.or_, parts) if parts else None
 
 

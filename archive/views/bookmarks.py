@@ -91,26 +91,34 @@ def delete_bookmark(request, bookmark_id):
 
 @metadata_only
 def work_bookmarks(request, work_id):
-    """A work's public bookmarks (and the reader's own, even if private): metadata and notes."""
+    """A work's public bookmarks (and the reader's own, even if private): metadata and notes.
+    Those of people the reader mutes are left out, and counted."""
     work = get_work_for_reader(request, work_id)
-    listed = (
-        Bookmark.objects.visible_to(request.user)
-        .filter(work=work)
-        .select_related("reader")
-        .prefetch_related("tags")
-        .order_by("-created_at", "-pk")
-    )
-    page = _page(request, listed)
-    return render(request, "archive/bookmark_work.html", {"work": work, "page": page})
+    visible = Bookmark.objects.visible_to(request.user).filter(work=work)
+    # The work is the page's subject: only who made a bookmark hides it here.
+    hiding = exclusions.for_request(request).bookmark_condition(of_hidden_works=False)
+    listed, shown, hidden = exclusions.shown_and_hidden(visible, hiding)
+    listed = listed.select_related("reader").prefetch_related("tags").order_by("-created_at", "-pk")
+    context = {"work": work, "page": _page(request, listed, count=shown), "hidden_count": hidden}
+    return render(request, "archive/bookmark_work.html", context)
 
 
 def reader_bookmarks(request, username):
+    """A reader's public bookmarks; those the viewer's exclusions hide (of hidden works, or
+    all of them when the viewer mutes their maker) are left out, and counted."""
     owner = get_object_or_404(get_user_model(), username=username, is_active=True)
-    listed = Bookmark.objects.visible_to(request.user).filter(
-        reader=owner, work__in=_listed_works(request)
+    visible = Bookmark.objects.visible_to(request.user).filter(
+        reader=owner, work__in=Work.objects.visible_to(request.user)
     )
-    page = _page(request, _with_blurbs(listed).order_by("-created_at", "-pk"))
-    return render(request, "archive/bookmark_reader.html", {"owner": owner, "page": page})
+    hiding = exclusions.for_request(request)
+    listed, shown, hidden = exclusions.shown_and_hidden(visible, hiding.bookmark_condition())
+    context = {
+        "owner": owner,
+        "page": _page(request, _with_blurbs(listed).order_by("-created_at", "-pk"), count=shown),
+        "hidden_count": hidden,
+        "muting": owner.pk in hiding.creators,
+    }
+    return render(request, "archive/bookmark_reader.html", context)
 
 
 @require_POST
@@ -168,8 +176,12 @@ def _with_blurbs(bookmarks):
     )
 
 
-def _page(request, queryset):
-    return Paginator(queryset, settings.WORKS_PER_PAGE).get_page(request.GET.get("page"))
+def _page(request, queryset, *, count=None):
+    """A page of `queryset`; `count` is its length when already counted (None: count it)."""
+    paginator = Paginator(queryset, settings.WORKS_PER_PAGE)
+    if count is not None:
+        paginator.count = count  # a cached property: the paginator asks no more
+    return paginator.get_page(request.GET.get("page"))
 
 
 def _redirect_back(request, fallback):

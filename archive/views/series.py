@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts import relations
 from archive.consent.gates import consent_per_part, get_series_for_reader, metadata_only
 from archive.exporting import series_epub
 from archive.listing import listing
@@ -60,6 +61,8 @@ def series_detail(request, series_id):
         "series": series,
         "listed": _listed_parts(request, series, show_hidden=showing_hidden),
         "showing_hidden": showing_hidden,
+        # A muted person's series stays reachable by its address, and says why it looks empty.
+        "muting": series.creator_id in relations.muted_ids(request.user),
         "download_url": _download_url(series),
     }
     return render(request, "archive/series_detail.html", context)

@@ -5,7 +5,17 @@ once take turns, and leaves the positions 1, 2, 3… without gaps or repeats.
 """
 
 from django.db import transaction
-from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from archive.listing import exclusions as reader_exclusions
@@ -148,6 +158,23 @@ def matching(query_terms, *, works, limit=10):
     for term in query_terms:
         found = found.filter(Q(title__icontains=term) | Q(summary__icontains=term))
     return list(found.select_related("creator").order_by("-updated_at", "-id")[:limit])
+
+
+def by_creator(person, *, request):
+    """The person's series this reader may see, most recently updated first, and how many
+    of them the reader's exclusions hide (a muted person's), read in one query."""
+    listed = (
+        Series.objects.filter(creator=person)
+        .visible_to(request.user)
+        .select_related("creator")
+        .order_by("-updated_at", "-id")
+    )
+    hiding = reader_exclusions.for_request(request).series_condition()
+    if hiding is None:
+        return list(listed), 0
+    rows = list(listed.annotate(hidden=ExpressionWrapper(hiding, output_field=BooleanField())))
+    shown = [series for series in rows if not series.hidden]
+    return shown, len(rows) - len(shown)
 
 
 def parts_to_list(series):
