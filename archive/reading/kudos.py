@@ -3,20 +3,23 @@
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Window
+from django.db.models import Count, F, OuterRef, Window
 from django.utils.crypto import salted_hmac
 
+from accounts import relations
 from archive.models import Kudos, Work
 
 ALREADY_LEFT = "You have already left kudos on this work."
 OWN_WORK = "You can't leave kudos on your own work."
+BLOCKED = "You can't leave kudos on this work. Its creator has blocked you."
 THANKS = "Thank you for leaving kudos!"
 # The work page names at most this many readers and counts the rest.
 GIVERS_SHOWN = 50
 
 
 class KudosRefused(Exception):
-    """The reader may not leave kudos on this work (it is their own)."""
+    """The reader may not leave kudos on this work (it is their own, or its creator blocks
+    them)."""
 
 
 def guest_key(address):
@@ -31,6 +34,8 @@ def give_kudos(*, work, reader=None, guest_key=""):
     """
     if reader is not None and work.is_owned_by(reader):
         raise KudosRefused(OWN_WORK)
+    if reader is not None and relations.is_blocked(blocker=work.creator_id, blocked=reader):
+        raise KudosRefused(BLOCKED)
     if reader is None and not guest_key:
         raise ValueError("A guest's kudos needs a guest key.")
     try:
@@ -62,6 +67,12 @@ class Givers:
             return ""
         listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
         return f"{listed} left kudos on this work."
+
+
+def blocked_by_creator(reader):
+    """Whether the work's creator blocks `reader`, as a condition on the work as
+    OuterRef("pk"), for the query that reads the reader's marks on the work page."""
+    return relations.blocks(blocker=OuterRef("creator_id"), blocked=reader)
 
 
 def givers(work, *, limit=GIVERS_SHOWN):

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from archive.consent import policy
@@ -28,13 +28,13 @@ def leave_kudos(request, work_id):
     try:
         created = kudos.give_kudos(work=work, reader=reader, guest_key=key)
     except kudos.KudosRefused as refusal:
-        return _answer(request, work, str(refusal), level=messages.ERROR, status=403)
+        return _refuse(request, work, str(refusal))
     if created:
         return _answer(request, work, kudos.THANKS, created=True)
     return _answer(request, work, kudos.ALREADY_LEFT, level=messages.INFO)
 
 
-def _answer(request, work, message, *, level=messages.SUCCESS, status=200, created=False):
+def _answer(request, work, message, *, level=messages.SUCCESS, created=False):
     if _wants_json(request):
         work.kudos_count = Work.objects.values_list("kudos_count", flat=True).get(pk=work.pk)
         answer = {
@@ -43,9 +43,18 @@ def _answer(request, work, message, *, level=messages.SUCCESS, status=200, creat
             "kudos_count": work.kudos_count,
             "givers": kudos.givers(work).sentence,
         }
-        return JsonResponse(answer, status=status)
+        return JsonResponse(answer)
     messages.add_message(request, level, message)
     return redirect(next_within_work(work, request.POST.get("next", "")))
+
+
+def _refuse(request, work, message):
+    """The refusal says why and changes nothing; a page of its own, so the answer is a 403
+    whether or not the script asked."""
+    if _wants_json(request):
+        return JsonResponse({"created": False, "message": message}, status=403)
+    messages.error(request, message)
+    return render(request, "archive/kudos_refused.html", {"work": work}, status=403)
 
 
 def _refuse_ungated(request, work, missing):

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accounts.relations import muted_ids
+from accounts.relations import blocker_ids, muted_ids, read_ahead
 from archive.consent.gates import consent_required
 from config.limits import limit_comments
 from conversation import comments, threads
@@ -48,7 +48,7 @@ def reply(request, work, comment_id):
     """A comment on a page of its own, with the form to answer it (also the inbox's)."""
     parent = get_comment(request, work, comment_id)
     settings = WorkCommentSettings.of(work)
-    refusal = comments.refusal_to_post(work=work, user=request.user, settings=settings)
+    refusal = _refusal(request, work, settings, parent=parent)
     if request.method == "POST" and refusal:
         return refuse(request, work, refusal)
     form = _form(request)
@@ -108,7 +108,7 @@ def comment_detail(request, work, comment_id):
 
 def _threads_page(request, work, *, chapter):
     settings = WorkCommentSettings.of(work)
-    refusal = comments.refusal_to_post(work=work, user=request.user, settings=settings)
+    refusal = _refusal(request, work, settings)
     if request.method == "POST" and refusal:
         return refuse(request, work, refusal)
     form = _form(request)
@@ -131,9 +131,20 @@ def _threads_page(request, work, *, chapter):
         "moderator": owner or request.user.is_staff,
         # Only the creator approves them all at once, so only they pay for the count.
         "held_count": Comment.objects.on(work).held().count() if owner else 0,
+        # Whose comments this reader may not answer (read with the refusal above).
+        "blocked_by": blocker_ids(request.user),
     }
     status = 400 if form.is_bound else 200
     return render(request, "conversation/comments.html", context, status=status)
+
+
+def _refusal(request, work, settings, *, parent=None):
+    """Why this viewer may not post here (said in place of the form), or "" if they may."""
+    read_ahead(request.user, "blockers", "muted")  # the page asks for both
+    user = request.user
+    return comments.refusal_to_post(
+        work=work, user=user, settings=settings
+    ) or comments.refusal_for_blocked(work=work, user=user, parent=parent)
 
 
 def _form(request):

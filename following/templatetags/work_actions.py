@@ -17,6 +17,9 @@ def work_actions_for(context, work):
     state = {"gave_kudos": False, "bookmarked": False, "marked": False, "subscribed": False}
     if user.is_authenticated:
         state = bookmarks.reader_state(
-            reader=user, work=work, subscribed=subscriptions.follows_outer_work(user)
+            reader=user,
+            work=work,
+            subscribed=subscriptions.follows_outer_work(user),
+            blocked=kudos.blocked_by_creator(user),
         )
     return {**state, "own": work.is_owned_by(user), "givers": kudos.givers(work)}

@@ -353,7 +353,8 @@ def test_a_blocked_reader_cannot_comment_by_any_route(client_for, work, author, 
     client = client_for(bob)
     before = list(Comment.objects.values_list("pk", "body"))
 
-    # The page says nothing of the block; posting is refused, clearly.
+    # The page says so in place of the form (tests/conversation/test_blocked_up_front.py);
+    # posting anyway is refused, clearly.
     assert "Leave a comment" in text(client.get(chapter_url(work)))
     attempts = [
         (chapter_url(work), {"body": "New."}),
