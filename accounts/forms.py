@@ -108,3 +108,30 @@ class SaveFilterForm(forms.Form):
             if len(data["query"]) > limit:
                 raise forms.ValidationError("This filter is too long to save; remove some of it.")
         return data
+
+
+class PersonByNameForm(forms.Form):
+    """A reader named by their user name, to block or mute from the people page."""
+
+    username = forms.CharField(max_length=150, label="User name")
+
+    def __init__(self, *args, reader, verb, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reader, self.verb, self.person = reader, verb, None
+        self.fields["username"].label = f"{verb.capitalize()} a reader by user name"
+
+    def clean_username(self):
+        name = self.cleaned_data["username"].strip()
+        # User names are told apart by case, but a reader typing one rarely minds it: the
+        # exact name first, then the only one that differs from it just by case.
+        active = Reader.objects.filter(is_active=True)
+        person = active.filter(username=name).first()
+        if person is None:
+            alike = list(active.filter(username__iexact=name)[:2])
+            person = alike[0] if len(alike) == 1 else None
+        if person is None:
+            raise forms.ValidationError(f"There is no reader called “{name}”.")
+        if person.pk == self.reader.pk:
+            raise forms.ValidationError(f"You cannot {self.verb} yourself.")
+        self.person = person
+        return person.username
