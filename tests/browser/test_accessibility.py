@@ -12,10 +12,11 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts import relations
-from archive.models import Tag
+from archive.models import Series, Tag
 from archive.reading import bookmarks, kudos
 from archive.reading import history as reading_history
 from archive.vocabulary import TagKind
+from archive.writing.series import add_work_to_series
 from tests.factories import PASSWORD, body_marker, make_reader, make_work
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -67,7 +68,15 @@ def archive(transactional_db):
     giver = make_reader("giver")
     kudos.give_kudos(work=quiet, reader=giver)
     relations.block(blocker=reader, blocked=giver)
-    return {"reader": reader, "quiet": quiet, "gated": gated}
+    # A creator who blocks the reader, and one the reader mutes, with a series.
+    keeper = make_reader("keeper")
+    kept = make_work(title="Kept Harbour", creator=keeper, chapters=1)
+    relations.block(blocker=keeper, blocked=reader)
+    echo = make_reader("echo")
+    series = Series.objects.create(creator=echo, title="Echoes")
+    add_work_to_series(series=series, work=make_work(title="Echo One", creator=echo))
+    relations.mute(reader=reader, muted=echo)
+    return {"reader": reader, "quiet": quiet, "gated": gated, "kept": kept}
 
 
 def reader_pages(archive):
@@ -91,6 +100,17 @@ def reader_pages(archive):
             ".person-actions",
         ),
         ("people I block and mute", reverse("accounts:people"), ".people-list"),
+        ("a work whose creator blocks you", archive["kept"].get_absolute_url(), ".kudos-blocked"),
+        (
+            "comments where you are blocked",
+            reverse("conversation:work_comments", args=[archive["kept"].pk]),
+            ".comment-new .notice",
+        ),
+        (
+            "a muted person's page",
+            reverse("archive:creator_detail", args=["echo"]),
+            "#creator-series",
+        ),
     ]
 
 
