@@ -12,6 +12,7 @@ from archive.reading.bookmarks import save_bookmark
 from archive.vocabulary import TagKind
 from archive.writing.series import add_work_to_series
 from tests.factories import make_reader, make_work
+from tests.test_site import assert_valid_html
 
 FANDOM = [("Harbour Lights", TagKind.FANDOM)]
 
@@ -223,7 +224,9 @@ def test_blocking_or_muting_by_a_bad_name_says_why_and_changes_nothing(
     page = response.content.decode()
     assert error.format(action=action) in page
     # The error is on the form it belongs to, and what was typed is kept.
-    assert f'id="id_{action}-username_error"' in page
+    assert page.count(f'id="id_{action}-username_error"') == 1
+    assert f'aria-describedby="id_{action}-username_error"' in page
+    assert_valid_html(response, PEOPLE)
     assert not Block.objects.exists() and not Mute.objects.exists()
 
 
@@ -280,6 +283,7 @@ def test_a_muted_persons_series_leave_their_page_and_are_counted(
     second = Series.objects.create(creator=loud, title="Second Loud Series")
     add_work_to_series(series=second, work=make_work(creator=loud))
     response = client_for(listener).get(page_of(loud))
+    assert_valid_html(response, page_of(loud))
     page = response.content.decode()
     assert "Loud Series" not in page
     assert response.context["series_list"] == [] and response.context["series_hidden"] == 2
@@ -303,6 +307,7 @@ def test_a_muted_persons_bookmarks_leave_a_works_bookmarks_and_are_counted(
 ):
     url = reverse("archive:work_bookmarks", args=[bookmarked["kept"].pk])
     response = client_for(listener).get(url)
+    assert_valid_html(response, url)
     page = " ".join(response.content.decode().split())
     assert "Calm notes." in page and "Loud notes." not in page
     assert response.context["page"].paginator.count == 1 and response.context["hidden_count"] == 1
@@ -323,7 +328,9 @@ def test_a_muted_persons_work_keeps_its_own_bookmarks_page(client_for, listener,
 def test_a_muted_persons_bookmark_page_hides_them_all_and_says_why(
     client_for, listener, loud, bookmarked
 ):
-    response = client_for(listener).get(reverse("archive:reader_bookmarks", args=["loud"]))
+    url = reverse("archive:reader_bookmarks", args=["loud"])
+    response = client_for(listener).get(url)
+    assert_valid_html(response, url)
     page = " ".join(response.content.decode().split())
     assert "Loud notes." not in page and "Private." not in page
     assert "You mute loud: their bookmarks are left out of your lists." in page

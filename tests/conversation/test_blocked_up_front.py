@@ -13,6 +13,7 @@ from conversation.comments import BLOCKED_ON_WORK, BLOCKED_REPLY
 from conversation.models import Comment
 from tests.conversation.conftest import comment
 from tests.factories import make_reader
+from tests.test_site import assert_valid_html
 
 JSON = {"HTTP_ACCEPT": "application/json"}
 KUDOS_BLOCKED = "You can't leave kudos on this work. Its creator has blocked you."
@@ -89,7 +90,9 @@ def test_a_reader_blocked_by_a_commenter_cannot_reply_to_them_alone(client_for, 
     relations.block(blocker=alice, blocked=bob)
     client = client_for(bob)
 
-    page = text(client.get(chapter_url(work)))
+    response = client.get(chapter_url(work))
+    assert_valid_html(response, chapter_url(work))
+    page = text(response)
     # The work's form stays (its creator does not block bob); only alice's reply link goes.
     assert 'name="body"' in page
     assert "You can't reply to alice: they have blocked you." in page
@@ -118,7 +121,9 @@ def test_the_threads_page_reads_blocks_and_mutes_in_one_query(
 
 def test_a_blocked_reader_sees_no_kudos_button_but_the_reason(client_for, work, bob, author):
     relations.block(blocker=author, blocked=bob)
-    page = text(client_for(bob).get(work.get_absolute_url()))
+    response = client_for(bob).get(work.get_absolute_url())
+    assert_valid_html(response, work.get_absolute_url())
+    page = text(response)
     assert KUDOS_BLOCKED in page
     assert kudos_url(work) not in page and "Leave kudos" not in page
 
@@ -135,6 +140,7 @@ def test_a_blocked_readers_kudos_are_refused_with_a_403(client_for, work, bob, a
     response = client.post(kudos_url(work))
     assert response.status_code == 403
     assert KUDOS_BLOCKED in text(response)
+    assert_valid_html(response, kudos_url(work))
     answer = client.post(kudos_url(work), **JSON)
     assert answer.status_code == 403
     assert answer.json() == {"created": False, "message": KUDOS_BLOCKED}
