@@ -77,6 +77,10 @@ def edit_comment(request, work, comment_id):
     comment = get_comment(request, work, comment_id)
     if not comment.is_by(request.user):
         return refuse(request, work, comments.NOT_YOURS)
+    # Blocked since writing it: told before typing, as posting would be.
+    parent = comment.parent
+    if refusal := comments.refusal_for_blocked(work=work, user=request.user, parent=parent):
+        return refuse(request, work, refusal)
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     if form.is_valid():
         try:

@@ -62,6 +62,19 @@ def test_the_reply_page_says_so_in_place_of_the_form(client_for, work, bob, bloc
     assert BLOCKED_ON_WORK in page and 'name="body"' not in page
 
 
+def test_a_reader_blocked_since_commenting_is_told_before_editing(client_for, work, author, bob):
+    bobs = comment(work, bob, "Before the block.")
+    relations.block(blocker=author, blocked=bob)
+    client = client_for(bob)
+    assert f"{bobs.pk}/edit/" not in text(client.get(chapter_url(work)))
+    response = client.get(reverse("conversation:edit_comment", args=[work.pk, bobs.pk]))
+    assert response.status_code == 403
+    assert BLOCKED_ON_WORK in text(response) and 'name="body"' not in text(response)
+    # Unblocked, the link and the form are back.
+    relations.unblock(blocker=author, blocked=bob)
+    assert f"{bobs.pk}/edit/" in text(client.get(chapter_url(work)))
+
+
 def test_a_blocked_readers_posts_are_refused_with_the_reason(
     client_for, work, bob, blocked_by_author
 ):
