@@ -2,9 +2,10 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import OuterRef
 
 from accounts import relations
-from accounts.models import Block, Mute
+from accounts.models import Block, Mute, Reader
 from tests.factories import make_reader
 
 
@@ -84,3 +85,40 @@ def test_guests_block_and_mute_no_one(ash, django_assert_num_queries):
         assert not relations.is_blocked(blocker=None, blocked=ash)
     with pytest.raises(ValueError):
         relations.mute(reader=guest, muted=ash)
+
+
+def test_read_ahead_reads_several_kinds_in_one_query(ash, wren, django_assert_num_queries):
+    birch = make_reader("birch")
+    relations.block(blocker=wren, blocked=ash)
+    relations.block(blocker=birch, blocked=ash)
+    relations.block(blocker=ash, blocked=birch)
+    relations.mute(reader=ash, muted=wren)
+    reader = Reader.objects.get(pk=ash.pk)
+    with django_assert_num_queries(1):
+        relations.read_ahead(reader, "blockers", "muted", "blocked")
+        assert relations.blocker_ids(reader) == {wren.pk, birch.pk}
+        assert relations.muted_ids(reader) == {wren.pk}
+        assert relations.blocked_ids(reader) == {birch.pk}
+    # A kind with no rows is read as empty, not asked again.
+    quiet = make_reader("quiet")
+    with django_assert_num_queries(1):
+        relations.read_ahead(quiet, "blockers", "muted")
+        assert relations.blocker_ids(quiet) == relations.muted_ids(quiet) == frozenset()
+    # Guests and ids ask nothing.
+    with django_assert_num_queries(0):
+        relations.read_ahead(AnonymousUser(), "blockers", "muted")
+        relations.read_ahead(ash.pk, "blockers", "muted")
+
+
+def test_blocks_as_an_expression_agrees_with_is_blocked(ash, wren):
+    relations.block(blocker=wren, blocked=ash)
+    found = dict(
+        Reader.objects.annotate(
+            blocks_ash=relations.blocks(blocker=OuterRef("pk"), blocked=ash)
+        ).values_list("username", "blocks_ash")
+    )
+    assert found == {"ash": False, "wren": True}
+    guest = Reader.objects.annotate(
+        blocks_guest=relations.blocks(blocker=OuterRef("pk"), blocked=AnonymousUser())
+    )
+    assert not any(guest.values_list("blocks_guest", flat=True))
