@@ -15,7 +15,8 @@ from accounts.views.exclusions import safe_next
 
 # What each button says it did; the other person is never told.
 DONE = {
-    "block": "You block {name}: they can no longer comment on your works or reply to you.",
+    "block": "You block {name}: they can no longer comment on your works, reply to you or "
+    "leave kudos on your works.",
     "unblock": "You no longer block {name}.",
     "mute": "You mute {name}: their works, series and bookmarks are left out of your lists "
     "and their comments are folded away.",
