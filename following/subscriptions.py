@@ -18,6 +18,8 @@ def subscribe(*, reader, target):
     kind = kind_of(target)
     if kind == Target.CREATOR and target.pk == reader.pk:
         raise SubscriptionRefused("You cannot subscribe to yourself.")
+    if kind != Target.CREATOR and target.is_owned_by(reader):
+        raise SubscriptionRefused(f"You cannot subscribe to your own {kind}.")
     try:
         with transaction.atomic():
             return Subscription.objects.get_or_create(reader=reader, kind=kind, **{kind: target})

@@ -62,3 +62,8 @@ def leaves_off_elsewhere(reading, here):
     if not reading or reading.chapter_id is None:
         return False
     return reading.chapter_id != getattr(here, "pk", None) or reading.paragraph > 1
+
+
+@register.filter
+def owned_by(work, user):
+    return work.is_owned_by(user)

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -129,6 +129,8 @@ def mark_for_later(request, work_id):
     """Mark a work for later, or unmark it: the form says which, so a double submit is harmless."""
     work = get_work_for_reader(request, work_id)
     action = request.POST.get("action")
+    if action == "mark" and work.is_owned_by(request.user):
+        return HttpResponseForbidden("You cannot mark your own work for later.")
     if action == "mark":
         bookmarks.mark_for_later(reader=request.user, work=work)
         messages.success(request, f"“{work.title}” is marked for later.")

@@ -27,6 +27,8 @@ def subscribe_button(context, target, subscribed=None):
     if subscribed is None:
         subscribed = is_subscribed(request.user, target)
     return {
+        # Nobody follows their own work, series or self; one who did may still unfollow.
+        "shown": subscribed or not _is_own(request.user, target),
         "user": request.user,
         "url": subscribe_url(target),
         "subscribed": subscribed,
@@ -35,3 +37,9 @@ def subscribe_button(context, target, subscribed=None):
         "next": request.get_full_path(),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+def _is_own(user, target):
+    if kind_of(target) == Target.CREATOR:
+        return user.pk == target.pk
+    return target.is_owned_by(user)
