@@ -35,6 +35,12 @@ def unsubscribe(*, reader, target):
     return bool(deleted)
 
 
+def unsubscribe_all(*, reader):
+    """Stop following everything; returns how many subscriptions there were."""
+    deleted, _ = Subscription.objects.filter(reader=reader).delete()
+    return deleted
+
+
 def is_subscribed(reader, target):
     if not reader.is_authenticated:
         return False

@@ -20,6 +20,7 @@ from following.subscriptions import (
     subscribe,
     subscription_for_token,
     unsubscribe,
+    unsubscribe_all,
 )
 
 # What's new lists this many of the latest updates.
@@ -101,6 +102,19 @@ def subscriptions(request):
         messages.success(request, "Your email choice for updates is saved.")
         return redirect("following:subscriptions")
     return render(request, "following/subscriptions.html", _page(request, form))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete_all_subscriptions(request):
+    """Ask first; every subscription goes only on the confirming POST."""
+    if request.method == "POST":
+        deleted = unsubscribe_all(reader=request.user)
+        noun = "subscription" if deleted == 1 else "subscriptions"
+        messages.success(request, f"{deleted} {noun} deleted: you follow nothing now.")
+        return redirect("following:subscriptions")
+    count = Subscription.objects.filter(reader=request.user).count()
+    return render(request, "following/delete_all.html", {"count": count})
 
 
 def _page(request, form):
