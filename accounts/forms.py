@@ -59,6 +59,33 @@ class ConsentPreferencesForm(forms.Form):
         return [self[item] for item in WARNING_ITEMS]
 
 
+class ReaderPreferencesForm(forms.Form):
+    """How works open and whether kudos reach the reader's email, saved with their choices."""
+
+    FIELDS = ["open_entire_work", "email_on_kudos"]
+
+    open_entire_work = forms.BooleanField(
+        required=False,
+        label="Open works as the entire work",
+        help_text="Links to a work show all its chapters on one page.",
+    )
+    email_on_kudos = forms.BooleanField(
+        required=False,
+        label="Email me about kudos on my works",
+        help_text="At most one email a day, saying who left kudos on which work.",
+    )
+
+    def __init__(self, *args, reader, **kwargs):
+        self.reader = reader
+        initial = {name: getattr(reader, name) for name in self.FIELDS}
+        super().__init__(*args, initial=initial, **kwargs)
+
+    def save(self):
+        for name in self.FIELDS:
+            setattr(self.reader, name, self.cleaned_data[name])
+        self.reader.save(update_fields=self.FIELDS)
+
+
 class ExcludeTagForm(forms.Form):
     name = forms.CharField(max_length=100, label="Tag to exclude")
 

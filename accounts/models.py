@@ -53,6 +53,13 @@ class Reader(AbstractUser):
     email_on_comments = models.BooleanField(
         default=True, help_text="Email me when someone comments on my works or replies to me."
     )
+    email_on_kudos = models.BooleanField(
+        default=False, help_text="Email me once a day about the kudos left on my works."
+    )
+    # Where a link to a work lands: its first chapter, or the whole work on one page.
+    open_entire_work = models.BooleanField(
+        default=False, help_text="Open works on the entire work rather than the first chapter."
+    )
     alert_email = models.CharField(
         max_length=10,
         choices=AlertEmail.choices,
