@@ -279,6 +279,7 @@ class InboxKind(models.TextChoices):
     COMMENT_ON_WORK = "comment_on_work", "Comment on your work"
     REPLY = "reply", "Reply to your comment"
     UPDATE = "update", "Update to something you follow"
+    KUDOS = "kudos", "Kudos on your work"
 
 
 # Kinds about one comment: they carry it, and a reader hears of a comment at most once.
@@ -324,6 +325,11 @@ class InboxItem(models.Model):
     comment = models.ForeignKey(
         Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # A kudos notice gathers the kudos left on one work in one day (conversation.kudos):
+    # how many, and who left them ("alice, bob and 3 guests"), rewritten as more come.
+    day = models.DateField(null=True, blank=True)
+    kudos = models.PositiveIntegerField(default=0)
+    givers = models.CharField(max_length=1000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     # A lease: set when a worker claims the notice's email, cleared if sending fails, and
@@ -349,6 +355,15 @@ class InboxItem(models.Model):
                 condition=Q(comment__isnull=False),
                 name="inbox_comment_once_per_reader",
             ),
+            models.CheckConstraint(
+                condition=~Q(kind=InboxKind.KUDOS) | Q(work__isnull=False, day__isnull=False),
+                name="inbox_kudos_carry_a_work_and_day",
+            ),
+            models.UniqueConstraint(
+                fields=["reader", "work", "day"],
+                condition=Q(kind=InboxKind.KUDOS),
+                name="inbox_kudos_once_per_work_per_day",
+            ),
         ]
         indexes = [
             # The inbox page lists a reader's items, newest first.
@@ -362,6 +377,12 @@ class InboxItem(models.Model):
                 fields=["created_at"],
                 condition=Q(emailed_at__isnull=True, kind__in=COMMENT_KINDS),
                 name="inbox_email_pending_idx",
+            ),
+            # The kudos email job looks for notices of past days still to email.
+            models.Index(
+                fields=["day"],
+                condition=Q(emailed_at__isnull=True, kind=InboxKind.KUDOS),
+                name="inbox_kudos_email_pending_idx",
             ),
         ]
 

@@ -1,10 +1,11 @@
-"""The jobs that email a reader of a comment on their work or a reply to them."""
+"""The jobs that email a reader of a comment on their work or a reply to them, and of
+the kudos left on their works."""
 
 import logging
 
 from huey import crontab
 
-from conversation import emails
+from conversation import emails, kudos
 from jobs.queue import job, periodic_job
 
 logger = logging.getLogger(__name__)
@@ -24,3 +25,14 @@ def resume_notice_emails():
             emails.send_notice(item_id)
         except Exception as error:
             logger.warning("comment notice %s not emailed: %r", item_id, error)
+
+
+# Every ten minutes: kudos notices of days that have ended are emailed, one email per
+# reader; a notice whose email failed or whose worker died is sent by a later run, once.
+@periodic_job(crontab(minute="*/10"))
+def email_kudos_notices():
+    for reader_id in kudos.owed_emails():
+        try:
+            kudos.send_email(reader_id)
+        except Exception as error:
+            logger.warning("kudos notices of reader %s not emailed: %r", reader_id, error)

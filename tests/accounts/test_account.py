@@ -28,8 +28,7 @@ from archive.models import (
 from archive.vocabulary import TagKind
 from conversation import inbox
 from conversation.models import Comment, CommentReport, InboxItem, InboxKind
-from following.models import Alert, Subscription, Update, UpdateKind
-from following.subscriptions import subscribe
+from following.models import Alert, Subscription, Target, Update, UpdateKind
 from tests.factories import PASSWORD, make_reader, make_work
 from tests.test_site import count_h1
 
@@ -84,7 +83,8 @@ def follow_and_talk(reader, work, *, about):
         comment=comment, reporter=reader, reason="spam", details=f"{reader} reports"
     )
     inbox.notify(reader=reader, kind=InboxKind.UPDATE, work=work, chapter=chapter)
-    subscription, _ = subscribe(reader=reader, target=work)
+    # As a subscription made before creators were refused their own works would be.
+    subscription = Subscription.objects.create(reader=reader, kind=Target.WORK, work=work)
     update, _ = Update.objects.get_or_create(kind=UpdateKind.CHAPTER, work=work, chapter=chapter)
     Alert.objects.create(update=update, reader=reader, subscription=subscription, email="none")
 
