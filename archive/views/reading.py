@@ -18,7 +18,10 @@ from config.paths import same_site_path
 @require_safe
 @consent_required
 def work_detail(request, work):
-    """A work opens on its first chapter."""
+    """A work opens on its first chapter, or as the entire work for a reader who prefers it
+    (behind the same gate: this view's decorator has already asked for consent)."""
+    if getattr(request.user, "open_entire_work", False):
+        return redirect("archive:work_entire", work.pk)
     hits.count_hit(request, work)
     chapters = _chapter_index(work)
     if not chapters:
