@@ -265,6 +265,15 @@ class Work(models.Model):
             return f"{self.chapter_count}/{self.chapter_count}"
         return f"{self.chapter_count}/{self.expected_chapters or '?'}"
 
+    def settle_status(self):
+        """Make `complete` agree with the chapters: a work with all its expected chapters
+        posted is complete, one expecting more is not, and with no number expected the
+        creator's word stands. Called by whatever changes the counts or the expected
+        number; returns the field it sets, to save."""
+        if self.expected_chapters is not None:
+            self.complete = self.chapter_count >= self.expected_chapters
+        return ["complete"]
+
     def tags_of_kind(self, kind):
         return sorted((tag for tag in self.tags.all() if tag.kind == kind), key=lambda t: t.name)
 

@@ -10,5 +10,5 @@ def refresh_work_counts(work):
     """
     totals = work.chapters.aggregate(chapters=Count("pk"), words=Sum("word_count"))
     work.chapter_count, work.word_count = totals["chapters"], totals["words"] or 0
-    work.save(update_fields=["chapter_count", "word_count"])
+    work.save(update_fields=["chapter_count", "word_count", *work.settle_status()])
     return work

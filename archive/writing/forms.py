@@ -82,7 +82,11 @@ class WorkForm(forms.Form):
     )
     notes = _text("Notes", 5000)
     end_notes = _text("End notes", 5000)
-    complete = forms.BooleanField(required=False, label="This work is complete")
+    complete = forms.BooleanField(
+        required=False,
+        label="This work is complete",
+        help_text="A work with all its expected chapters posted is complete.",
+    )
     expected_chapters = forms.IntegerField(
         required=False,
         min_value=1,
@@ -118,6 +122,15 @@ class WorkForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        # A complete work has all its chapters: "complete, 2 of 5" cannot be shown as either.
+        # A new work is complete with its first chapter, which comes next.
+        chapters = max(self.work.chapter_count if self.work else 0, 1)
+        expected = data.get("expected_chapters")
+        if data.get("complete") and expected is not None and expected != chapters:
+            self.add_error(
+                "expected_chapters",
+                f"A complete work has all its chapters: expect {chapters}, or leave this empty.",
+            )
         names = {field: data[field] for field in TAG_FIELDS if field in data}
         if sum(len(tags) for tags in names.values()) > MAX_TAGS:
             raise forms.ValidationError(f"A work can have at most {MAX_TAGS} tags in all.")

@@ -111,6 +111,7 @@ def create_work(*, creator, title, rating, warnings, **fields):
         creator=creator, title=title, rating=rating, is_posted=False, published=today, updated=today
     )
     _apply(work, fields)
+    work.settle_status()
     work.save()
     WorkWarning.objects.bulk_create(WorkWarning(work=work, warning=w) for w in set(warnings))
     work.tags.set(tags)
@@ -139,7 +140,7 @@ def update_work(*, work, warnings=None, **fields):
     kept = [tag for tag in work.tags.all() if tag.kind not in replaced]
     work.tags.set(kept + tags)
     derived.refresh([work.pk])
-    _save(work, [name for name in WORK_FIELDS if name in fields])
+    _save(work, [*(name for name in WORK_FIELDS if name in fields), *work.settle_status()])
     return work
 
 
@@ -305,10 +306,11 @@ def _apply_text(chapter, **texts):
 
 
 def _recount(work):
-    """Count the work's chapters and words again; returns the fields that hold them."""
+    """Count the work's chapters and words again, and settle whether it is complete;
+    returns the fields that hold them."""
     totals = work.chapters.aggregate(chapters=Count("pk"), words=Sum("word_count"))
     work.chapter_count, work.word_count = totals["chapters"], totals["words"] or 0
-    return ["chapter_count", "word_count"]
+    return ["chapter_count", "word_count", *work.settle_status()]
 
 
 def _save(work, fields):
