@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import relations
 from accounts.account import Part
 from archive.models import Kudos
 from conversation.models import InboxItem, InboxKind
@@ -36,9 +37,13 @@ def kudos_left(*, work, reader):
     transaction that wrote them; the notice comes back to the top of the inbox, unread."""
     if work.creator_id is None:
         return
+    # As with comments, a creator never hears of what a reader they mute does.
+    muted = relations.muted_ids(work.creator_id)
+    if reader is not None and reader.pk in muted:
+        return
     day = timezone.localdate()
     notice = _notice_of_the_day(work.creator_id, work, day)
-    kudos, givers = _givers(work, day)
+    kudos, givers = _givers(work, day, leaving_out=muted)
     InboxItem.objects.filter(pk=notice.pk).update(
         kudos=kudos, givers=givers, created_at=timezone.now(), read_at=None
     )
@@ -76,7 +81,8 @@ def forget_giver(*, reader):
         .filter(kind=InboxKind.KUDOS, givers__contains=reader.username)
     )
     for notice in named:
-        kudos, givers = _givers(notice.work, notice.day, leaving=reader)
+        leaving_out = relations.muted_ids(notice.reader_id) | {reader.pk}
+        kudos, givers = _givers(notice.work, notice.day, leaving_out=leaving_out)
         if kudos:
             InboxItem.objects.filter(pk=notice.pk).update(kudos=kudos, givers=givers)
         else:
@@ -86,15 +92,15 @@ def forget_giver(*, reader):
 PART = Part(sections={}, before_deletion=forget_giver)
 
 
-def _givers(work, day, *, leaving=None):
-    """How many kudos `work` had on `day`, and who left them, oldest first (leaving out
-    the kudos of a reader `leaving` the archive)."""
+def _givers(work, day, *, leaving_out=frozenset()):
+    """How many kudos `work` had on `day`, and who left them, oldest first, leaving out
+    the kudos of the readers whose ids are in `leaving_out`."""
     start = timezone.make_aware(datetime.combine(day, time.min))
     of_the_day = Kudos.objects.filter(
         work=work, created_at__gte=start, created_at__lt=start + timedelta(days=1)
     )
-    if leaving is not None:
-        of_the_day = of_the_day.exclude(reader=leaving)
+    if leaving_out:
+        of_the_day = of_the_day.exclude(reader_id__in=leaving_out)
     totals = of_the_day.aggregate(kudos=Count("pk"), readers=Count("reader"))
     names = list(
         of_the_day.filter(reader__isnull=False)

@@ -206,3 +206,27 @@ def test_a_notice_left_with_no_kudos_goes(clock, work, author, alice):
     give_kudos(work=work, reader=alice)
     delete_account(reader=alice)
     assert notices(author) == []
+
+
+def test_a_muted_reader_is_neither_named_nor_counted(clock, work, author, alice, bob):
+    from accounts import relations
+
+    relations.mute(reader=author, muted=alice)
+    give_kudos(work=work, reader=alice)
+    assert notices(author) == []  # kudos from a muted reader alone bring no notice
+    give_kudos(work=work, reader=bob)
+    assert [(n.kudos, n.givers) for n in notices(author)] == [(1, "bob")]
+
+
+def test_the_kudos_request_pays_a_few_queries_for_the_notice(
+    clock, client_for, django_assert_num_queries, work, author, alice, bob
+):
+    give_kudos(work=work, reader=bob)  # today's notice is there already
+    client = client_for(alice)
+    # As tests/archive/test_kudos.py pins it (session, reader, the rate limit's count and
+    # purge, work, tags, warnings, consent choices, savepoint, insert kudos, count update,
+    # release), and for the notice: the creator's mutes, today's notice locked, the day's
+    # count and names, the notice rewritten.
+    with django_assert_num_queries(17):
+        client.post(reverse("archive:kudos", args=[work.pk]))
+    assert [(n.kudos, n.givers) for n in notices(author)] == [(2, "bob and alice")]
