@@ -261,9 +261,12 @@ class Work(models.Model):
     @property
     def chapters_display(self):
         """ "3/5", or "1/?" when the creator does not know yet how many chapters there will be."""
-        if self.complete:
-            return f"{self.chapter_count}/{self.chapter_count}"
-        return f"{self.chapter_count}/{self.expected_chapters or '?'}"
+        return f"{self.chapter_count}/{self.chapter_total or '?'}"
+
+    @property
+    def chapter_total(self):
+        """How many chapters the work will have, or None while the creator does not know."""
+        return self.chapter_count if self.complete else self.expected_chapters
 
     def settle_status(self):
         """Make `complete` agree with the chapters: a work with all its expected chapters

@@ -47,7 +47,7 @@ def chapter_count(work):
     The chapter page is behind the consent gate like every chapter link, and positions run
     1, 2, 3… so the latest one is the chapter count: no query for any work.
     """
-    total = thousands(work.chapter_count if work.complete else work.expected_chapters) or "?"
+    total = thousands(work.chapter_total) or "?"
     if work.chapter_count < 2:
         return f"{thousands(work.chapter_count)}/{total}"
     latest = reverse("archive:chapter_detail", args=[work.pk, work.chapter_count])

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('archive', '0014_drop_derived_data_triggers'),
-        ('conversation', '0002_email_lease'),
+        ('conversation', '0004_comment_spam'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
