@@ -7,7 +7,7 @@ DEV_ENV := DEBUG=$${DEBUG:-true}
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-serve run serve worker migrate test lint format fixtures load faults load-replica replica replica-stop clean
+.PHONY: install install-serve run serve worker migrate createsuperuser test lint format fixtures load faults load-replica replica replica-stop clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -103,6 +103,12 @@ reload: install-serve .secret_key
 # REDIS_URL, which carries the queue between them). JOB_WORKERS threads, default 2.
 worker: install-serve .secret_key
 	$(SERVE_ENV) $(WORKER_CMD)
+
+# A staff account, made with `make serve`'s environment (DEBUG off, the key kept in
+# .secret_key), so it works beside `make run` and `make serve` alike: both use the same
+# database. Without a terminal: DJANGO_SUPERUSER_USERNAME, _EMAIL, _PASSWORD and ARGS=--noinput.
+createsuperuser: install-serve .secret_key
+	$(SERVE_ENV) $(BIN)/python manage.py createsuperuser $(ARGS)
 
 # Load and faults (README): 64 signed-in readers against `make serve` on PostgreSQL, in a
 # database of their own that is made and filled with a generated corpus on first use; then a
