@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F
 from django.template.response import TemplateResponse
+from taggit.models import Tag as TaggitTag
 
 from archive.listing import search
 from archive.models import (
@@ -371,6 +372,11 @@ def _works_named_by(tag_ids):
     named = Tag.objects.filter(pk__in=tag_ids) | Tag.objects.filter(canonical__in=tag_ids)
     tagged = TaggedWork.objects.filter(tag__in=named).values_list("content_object", flat=True)
     return list(tagged.distinct())
+
+
+# taggit registers its own Tag model, which the archive does not use: staff would see two
+# "Tags" in the admin, one always empty.
+admin.site.unregister(TaggitTag)
 
 
 @admin.register(Tag)

@@ -186,6 +186,44 @@ def test_reader_pages_have_no_serious_accessibility_violations(
     assert not found, f"axe-core in the {theme} theme:\n" + "\n".join(found)
 
 
+@pytest.mark.parametrize("theme", ["light", "system dark", "chosen dark"])
+def test_the_header_menus_and_the_phones_filters_have_no_serious_violations(
+    chromium, live_server, archive, axe_script, theme
+):
+    """The states a click opens: the phone's Menu, the filters brought above the results,
+    and the Account menu at a desk."""
+    context = with_axe(
+        chromium,
+        axe_script,
+        base_url=live_server.url,
+        color_scheme=THEMES[theme]["color_scheme"],
+        reduced_motion="reduce",
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    log_in(page, archive["reader"])
+    if THEMES[theme]["chosen"]:
+        choose_theme(page, THEMES[theme]["chosen"])
+
+    found = []
+    page.goto(reverse("archive:work_list"))
+    page.locator(".account-menu").get_by_text("Account", exact=True).click()
+    expect(page.get_by_role("link", name="My works")).to_be_visible()
+    found.extend(describe("account menu", v) for v in serious_violations(page))
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(reverse("archive:work_list") + "?tag=Fluff")
+    page.locator(".site-menu").get_by_text("Menu", exact=True).click()
+    expect(page.get_by_role("link", name="My works")).to_be_visible()
+    found.extend(describe("phone menu", v) for v in serious_violations(page))
+    page.locator(".site-menu").get_by_text("Menu", exact=True).click()  # closes it
+    page.get_by_role("link", name="Filters", exact=True).click()
+    expect(page.get_by_role("heading", name="Sort and filter")).to_be_in_viewport()
+    found.extend(describe("phone filters", v) for v in serious_violations(page))
+    context.close()
+    assert not found, f"axe-core in the {theme} theme:\n" + "\n".join(found)
+
+
 def test_guest_pages_have_no_serious_accessibility_violations(
     chromium, live_server, archive, axe_script
 ):
