@@ -16,8 +16,10 @@ BEFORE = [("archive", "0014_drop_derived_data_triggers")]
 def migrated_back():
     """The apps as they were before 0015; every migration is applied again afterwards."""
     executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    yield MigrationExecutor(connection).loader.project_state(BEFORE).apps
+    # The other apps stay at their latest migrations, as their tables in the database are.
+    others = [leaf for leaf in executor.loader.graph.leaf_nodes() if leaf[0] != "archive"]
+    executor.migrate(BEFORE + others)
+    yield MigrationExecutor(connection).loader.project_state(BEFORE + others).apps
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
 

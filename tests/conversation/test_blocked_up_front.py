@@ -179,6 +179,8 @@ def test_kudos_on_a_work_with_a_creator_query_count(
     client = client_for(alice)
     # session, reader, the rate limit's count (start the minute's, purge expired ones), work,
     # tags, warnings, consent choices, whether its creator blocks the reader, savepoint,
-    # insert kudos, count update, release savepoint
-    with django_assert_num_queries(13):
+    # insert kudos, count update, release savepoint; and the creator's first kudos notice of
+    # the day (tests/conversation/test_kudos_notices.py): mutes, the day's notice, savepoint,
+    # insert, release, the day's count and names, the notice written
+    with django_assert_num_queries(21):
         client.post(kudos_url(work))
