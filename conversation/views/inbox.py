@@ -8,7 +8,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.relations import muted_ids
+from accounts.relations import muted_ids, read_ahead
 from archive.consent import policy
 from conversation import comments
 from conversation import inbox as notices
@@ -38,6 +38,8 @@ def inbox(request):
         "comment__root", "work__comment_settings"
     )
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    if any(item.kind in COMMENT_KINDS for item in page.object_list):
+        read_ahead(request.user, "blockers", "muted")  # their comments ask for both
     for item in page.object_list:
         _prepare(request, item)
     any_held = any(item.approvable for item in page.object_list)
@@ -92,16 +94,22 @@ def notification_settings(request):
 
 def _prepare(request, item):
     """What the item's template needs to know: whether the reader may read the comment
-    now (they have agreed to everything its work needs), the reply form if so, whether a
-    reply waits for approval, and what the work's creator may do with the comment."""
+    now (they have agreed to everything its work needs), the reply form if so (or why a
+    block keeps them from replying), whether a reply waits for approval, and what the
+    work's creator may do with the comment."""
     user = request.user
     item.readable = item.work is None or not policy.missing_items(request, item.work)
     item.muted = item.comment is not None and item.comment.author_id in muted_ids(user)
     item.reply_form = None
+    item.reply_refusal = ""
     item.held = item.approvable = item.may_mark_spam = False
     if item.kind not in COMMENT_KINDS or not item.readable:
         return
     if comments.may_reply(item.comment):
+        item.reply_refusal = comments.refusal_for_blocked(
+            work=item.work, user=user, parent=item.comment
+        )
+    if comments.may_reply(item.comment) and not item.reply_refusal:
         item.reply_form = CommentForm(auto_id=f"item-{item.pk}-%s")
         settings = _selected_settings(item.work)
         item.held = comments.held_on(item.work, author=user, settings=settings)

@@ -184,3 +184,15 @@ def test_kudos_on_a_work_with_a_creator_query_count(
     # insert, release, the day's count and names, the notice written
     with django_assert_num_queries(21):
         client.post(kudos_url(work))
+
+
+def test_the_inbox_says_so_in_place_of_the_reply_form(client_for, work, alice, bob):
+    bobs = comment(work, bob, "From bob.")
+    comment(work, alice, "From alice.", parent=bobs)  # bob's inbox tells him of it
+    inbox = reverse("conversation:inbox")
+    assert 'name="body"' in text(client_for(bob).get(inbox))
+
+    relations.block(blocker=alice, blocked=bob)
+    page = text(client_for(bob).get(inbox))
+
+    assert BLOCKED_REPLY in page and 'name="body"' not in page
