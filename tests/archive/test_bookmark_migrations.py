@@ -4,33 +4,17 @@ the bookmark, 0016 merges bookmark tags differing only in case. On SQLite and Po
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import migrate_forward, stepped_back
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-BEFORE = [("archive", "0014_drop_derived_data_triggers")]
 
 
 @pytest.fixture
 def migrated_back():
-    """The apps as they were before 0015; every migration is applied again afterwards."""
-    executor = MigrationExecutor(connection)
-    # The other apps stay at their latest migrations, as their tables in the database are.
-    others = [leaf for leaf in executor.loader.graph.leaf_nodes() if leaf[0] != "archive"]
-    executor.migrate(BEFORE + others)
-    yield MigrationExecutor(connection).loader.project_state(BEFORE + others).apps
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-def migrate_forward():
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-    from django.apps import apps
-
-    return apps
+    """The apps as they were before 0015."""
+    with stepped_back("archive", "0014_drop_derived_data_triggers") as apps:
+        yield apps
 
 
 def test_bookmarks_are_named_and_case_duplicates_merged(migrated_back):
