@@ -14,6 +14,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from archive import languages
 from archive.consent import tokens
 from archive.consent.gates import keep_token_private
 from archive.exporting.downloads import xml_text
@@ -51,7 +52,7 @@ def blurb(work):
         ("Relationships", ", ".join(tag.name for tag in work.relationships)),
         ("Characters", ", ".join(tag.name for tag in work.characters)),
         ("Additional tags", ", ".join(tag.name for tag in work.additional_tags)),
-        ("Language", work.language),
+        ("Language", languages.name(work.language)),
         ("Words", f"{work.word_count:,}"),
         ("Chapters", work.chapters_display),
     ]

@@ -73,6 +73,7 @@ def test_latest_feed_carries_blurbs_and_never_chapter_text(client):
         "Graphic Depictions Of Violence",
         "Rape/Non-Con",
         "Words: 10",
+        "Language: English",
         "Chapters: 2/?",
         "Summary of work",
     ]:
