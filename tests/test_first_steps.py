@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from bench.restart import BASE_DIR, serve_environment
+from tests.live_servers import sqlite_archive
 
 README = (BASE_DIR / "README.md").read_text()
 # The suite runs in an installed environment; the install step is not what is tested here.
@@ -42,10 +43,13 @@ def test_the_readme_documents_make_createsuperuser():
 
 
 @pytest.mark.slow
-def test_make_createsuperuser_makes_a_staff_account_where_manage_py_alone_stops(tmp_path):
-    env = shell_after_make(tmp_path)
-    migrated = make("migrate", env)
-    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+@pytest.mark.django_db(transaction=True)
+def test_make_createsuperuser_makes_a_staff_account_where_manage_py_alone_stops(
+    tmp_path, django_db_blocker
+):
+    # The archive `make run` or `make serve` left: migrated (a copy of the suite's database).
+    archive = sqlite_archive(tmp_path, django_db_blocker)
+    env = shell_after_make(tmp_path) | {"SQLITE_PATH": str(archive.path)}
 
     account = {
         "DJANGO_SUPERUSER_USERNAME": "keeper",
@@ -59,7 +63,7 @@ def test_make_createsuperuser_makes_a_staff_account_where_manage_py_alone_stops(
     made = make("createsuperuser", env | account, "ARGS=--noinput")
     assert made.returncode == 0, made.stdout + made.stderr
     assert "Superuser created successfully." in made.stdout
-    with sqlite3.connect(tmp_path / "db.sqlite3") as database:
+    with sqlite3.connect(archive.path) as database:
         rows = database.execute(
             "SELECT username, is_staff, is_superuser FROM accounts_reader"
         ).fetchall()
