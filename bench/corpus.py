@@ -3,13 +3,20 @@
 Tags of each kind are drawn from Zipf-like distributions over pools that grow with the corpus;
 characters and relationships belong to fandoms, so tags co-occur the way they do on a real
 archive. Chapter text is English-like prose made from a fixed word list.
+
+Work lengths come in two shapes. The default one (a few hundred words a chapter, about three
+chapters a work) keeps a corpus quick to make and the same as it always was for a seed;
+`lengths="ao3"` gives works the lengths of a real archive's (see AO3_LENGTH), so search,
+downloads and chapter pages are measured on text of real size.
 """
 
 import bisect
 import datetime
 import itertools
+import math
 import random
 import re
+from contextlib import nullcontext
 
 from django.db import connection, transaction
 
@@ -49,6 +56,24 @@ SENTENCE_POOL = 8192
 # A word the benchmark searches for: a noun of middling rank, so it is in about a third of
 # the works (nouns are drawn by rank, and the first ones are in nearly every chapter).
 SEARCH_WORD = "lantern"
+
+# Work lengths like AO3's: a log-normal with a median near 3,000 words and a mean near
+# 11,500 (AO3's published figures), so most works are short, some are drabbles of exactly
+# 100 words, and about 2 in 100 are novels of 100,000 words or more. Short works are mostly
+# one-shots; longer ones are cut into chapters of a few thousand words.
+AO3_LENGTH = {
+    "median words": 3000,
+    "sigma": 1.65,
+    "most words": 600_000,
+    "drabble below": 150,
+    "chapter median words": 3500,
+    "chapter sigma": 0.45,
+}
+# Chance that a work of fewer than this many words is a one-shot (under 1,000: always).
+ONE_SHOT_BELOW = [(1000, 1.0), (5000, 0.85), (15_000, 0.5), (40_000, 0.1)]
+LENGTHS = ("default", "ao3")
+# Works whose search documents are made in one statement, after all works are in.
+SEARCH_DOCUMENT_BATCH = 200
 
 
 def _words(text):
@@ -231,6 +256,9 @@ class NullBar:
     def update(self, n=1):
         pass
 
+    def set_postfix(self, **values):
+        pass
+
     def close(self):
         pass
 
@@ -245,22 +273,41 @@ def pool_sizes(works):
     return {kind: max(POOL_MINIMUM[kind], round(n * scale)) for kind, n in POOL_AT_100K.items()}
 
 
-@transaction.atomic
-def generate_corpus(*, works, seed=1, batch_size=1000, append=False, progress=None):
+def generate_corpus(
+    *,
+    works,
+    seed=1,
+    batch_size=1000,
+    append=False,
+    progress=None,
+    lengths="default",
+    chunked=False,
+):
     """Add `works` synthetic works with their tags, chapters, readers, kudos and bookmarks.
 
     Returns what it made, by table. Refuses a database that has a corpus already unless appending.
+    `lengths` is "default" or "ao3" (see AO3_LENGTH). Everything is one transaction, unless
+    `chunked`: then each batch of `batch_size` works (and of kudos, bookmarks, search
+    documents) commits on its own, so no transaction holds the whole corpus; a run stopped
+    half-way leaves the batches it finished.
     """
-    if not append and Work.objects.filter(creator_name__startswith=PREFIX).exists():
-        raise CorpusExists("This database already has a generated corpus.")
-    return _Generator(works, seed, batch_size, progress or (lambda **bar: NullBar())).run()
+    if lengths not in LENGTHS:
+        raise ValueError(f"lengths must be one of {', '.join(LENGTHS)}, not {lengths!r}.")
+    with nullcontext() if chunked else transaction.atomic():
+        if not append and Work.objects.filter(creator_name__startswith=PREFIX).exists():
+            raise CorpusExists("This database already has a generated corpus.")
+        progress = progress or (lambda **bar: NullBar())
+        return _Generator(works, seed, batch_size, progress, lengths, chunked).run()
 
 
 class _Generator:
     """One run: the tag pools and text it draws from, and the counts of what it saved."""
 
-    def __init__(self, works, seed, batch_size, progress):
+    def __init__(self, works, seed, batch_size, progress, lengths="default", chunked=False):
         self.works, self.seed, self.batch_size, self.progress = works, seed, batch_size, progress
+        self.lengths = lengths
+        # Each step commits on its own when chunked; otherwise the caller's transaction holds all.
+        self.step = transaction.atomic if chunked else nullcontext
         self.made = {"works": 0, "chapters": 0, "words": 0, "tags": 0, "readers": 0}
         self.made |= {"kudos": 0, "bookmarks": 0, "private bookmarks": 0}
         self.nouns, self.adjectives = Zipf(len(NOUNS)), Zipf(len(ADJECTIVES))
@@ -273,19 +320,21 @@ class _Generator:
     def run(self):
         self._make_sentences(self._rng("text"))
         self._make_tag_pools(self._rng("tags"))
-        self._save_tags()
+        with self.step():
+            self._save_tags()
         social = self._make_works(self._rng("works"))
-        readers = self._save_readers()
+        with self.step():
+            readers = self._save_readers()
         self._make_kudos(self._rng("kudos"), social, readers)
         self._make_bookmarks(self._rng("bookmarks"), social, readers)
-        self._finish_loading()
+        self._finish_loading([work_id for work_id, *_ in social])
         return self.made
 
-    def _finish_loading(self):
+    def _finish_loading(self, work_ids):
         """All rows are in: what the archive derives from them is made here, as after any raw
         load. Planner statistics first, or the steps after them are planned for empty tables."""
         self._analyze()
-        self.made["search documents"] = self._update_search_documents()
+        self.made["search documents"] = self._update_search_documents(work_ids)
 
     # Words
 
@@ -314,6 +363,9 @@ class _Generator:
 
     def _make_sentences(self, rng):
         self.sentences = [self._fill(rng, rng.choice(SENTENCES)) for _ in range(SENTENCE_POOL)]
+        # Words of each sentence, so a long chapter's count is a sum rather than a regex over
+        # it: the same as count_words, since sentences are joined by spaces and tags.
+        self.sentence_words = [count_words(sentence) for sentence in self.sentences]
 
     def _paragraph(self, rng, sentences):
         return "<p>" + " ".join(rng.choices(self.sentences, k=sentences)) + "</p>"
@@ -324,6 +376,32 @@ class _Generator:
         if len(paragraphs) > 2 and rng.random() < 0.15:
             paragraphs.insert(rng.randrange(1, len(paragraphs)), "<hr>")
         return "\n".join(paragraphs)
+
+    def _body_of(self, rng, words):
+        """Paragraphs up to about `words` words, now and then a scene break; with its count."""
+        paragraphs, made, pool = [], 0, range(SENTENCE_POOL)
+        while made < words:
+            chosen = rng.choices(pool, k=rng.randint(2, 9))
+            paragraphs.append("<p>" + " ".join(self.sentences[i] for i in chosen) + "</p>")
+            made += sum(self.sentence_words[i] for i in chosen)
+            if rng.random() < 0.03 and made < words:
+                paragraphs.append("<hr>")
+        return "\n".join(paragraphs), made
+
+    def _ao3_plan(self, rng):
+        """Words of each chapter of a work whose length is drawn like AO3's (AO3_LENGTH)."""
+        shape = AO3_LENGTH
+        words = rng.lognormvariate(math.log(shape["median words"]), shape["sigma"])
+        words = min(shape["most words"], max(100, round(words)))
+        if words < shape["drabble below"]:
+            words = 100
+        one_shot = next((share for below, share in ONE_SHOT_BELOW if words < below), 0)
+        if rng.random() < one_shot:
+            return [words]
+        median, sigma = shape["chapter median words"], shape["chapter sigma"]
+        chapter = rng.lognormvariate(math.log(median), sigma)
+        count = max(2, round(words / min(12_000, max(1000, chapter))))
+        return [max(100, round(words / count * rng.uniform(0.6, 1.4))) for _ in range(count)]
 
     # Tags
 
@@ -526,18 +604,23 @@ class _Generator:
         ]
         self.creator_zipf = Zipf(len(self.creators), s=0.8)
 
-    def _work(self, rng, chapter_count, popularity, readers):
+    def _work(self, rng, chapter_count, popularity, readers, plan=None):
+        """A work and what belongs to it; `plan` gives each chapter's words (AO3 lengths)."""
         dates = self._dates(rng, chapter_count)
         chapters = []
         for position, day in enumerate(dates, start=1):
-            body = self._body(rng)
+            if plan is None:
+                body = self._body(rng)
+                words = count_words(body)
+            else:
+                body, words = self._body_of(rng, plan[position - 1])
             title = self._fill(rng, rng.choice(TITLES)) if rng.random() < 0.4 else ""
             chapters.append(
                 Chapter(
                     position=position,
                     title=title,
                     body=body,
-                    word_count=count_words(body),
+                    word_count=words,
                     published=day,
                 )
             )
@@ -581,7 +664,14 @@ class _Generator:
         """Works with their warnings, tags and chapters, a batch at a time.
 
         Returns each work's pk with its kudos and bookmark counts, made in the next phases."""
-        counts = [self._chapter_count(rng) for _ in range(self.works)]
+        if self.lengths == "ao3":
+            # From a stream of their own: the plans are drawn first, for the bars' totals.
+            plans_rng = self._rng("lengths")
+            plans = [self._ao3_plan(plans_rng) for _ in range(self.works)]
+            counts = [len(plan) for plan in plans]
+        else:
+            plans = None
+            counts = [self._chapter_count(rng) for _ in range(self.works)]
         popularity = list(range(1, self.works + 1))
         rng.shuffle(popularity)
         self._make_creators(rng)
@@ -591,32 +681,38 @@ class _Generator:
         social = []
         for start in range(0, self.works, self.batch_size):
             batch = [
-                self._work(rng, counts[i], popularity[i], readers)
+                self._work(rng, counts[i], popularity[i], readers, plans and plans[i])
                 for i in range(start, min(self.works, start + self.batch_size))
             ]
-            Work.objects.bulk_create([work for work, *_ in batch])
-            warnings, tagged, chapters = [], [], []
-            for work, work_warnings, tag_names, work_chapters, counters in batch:
-                warnings += [WorkWarning(work_id=work.pk, warning=w) for w in work_warnings]
-                tagged += [
-                    TaggedWork(content_object_id=work.pk, tag_id=self.tag_ids[n]) for n in tag_names
-                ]
-                for chapter in work_chapters:
-                    chapter.work_id = work.pk
-                chapters += work_chapters
-                social.append((work.pk, *counters))
-                self.made["words"] += work.word_count
-            WorkWarning.objects.bulk_create(warnings, batch_size=self.batch_size)
-            TaggedWork.objects.bulk_create(tagged, batch_size=self.batch_size)
-            Chapter.objects.bulk_create(chapters, batch_size=self.batch_size)
-            derived.refresh(work.pk for work, *_ in batch)  # bulk_create writes no families
+            with self.step():
+                self._save_works(batch, social)
             works_bar.update(len(batch))
-            chapters_bar.update(len(chapters))
-            self.made["works"] += len(batch)
-            self.made["chapters"] += len(chapters)
+            works_bar.set_postfix(words=f"{self.made['words']:,}", refresh=False)
+            chapters_bar.update(sum(len(chapters) for _, _, _, chapters, _ in batch))
         works_bar.close()
         chapters_bar.close()
         return social
+
+    def _save_works(self, batch, social):
+        """One batch of works with their warnings, tag links and chapters."""
+        Work.objects.bulk_create([work for work, *_ in batch])
+        warnings, tagged, chapters = [], [], []
+        for work, work_warnings, tag_names, work_chapters, counters in batch:
+            warnings += [WorkWarning(work_id=work.pk, warning=w) for w in work_warnings]
+            tagged += [
+                TaggedWork(content_object_id=work.pk, tag_id=self.tag_ids[n]) for n in tag_names
+            ]
+            for chapter in work_chapters:
+                chapter.work_id = work.pk
+            chapters += work_chapters
+            social.append((work.pk, *counters))
+            self.made["words"] += work.word_count
+        WorkWarning.objects.bulk_create(warnings, batch_size=self.batch_size)
+        TaggedWork.objects.bulk_create(tagged, batch_size=self.batch_size)
+        Chapter.objects.bulk_create(chapters, batch_size=self.batch_size)
+        derived.refresh(work.pk for work, *_ in batch)  # bulk_create writes no families
+        self.made["works"] += len(batch)
+        self.made["chapters"] += len(chapters)
 
     # Readers, kudos and bookmarks
 
@@ -646,10 +742,12 @@ class _Generator:
         for row in rows:
             batch.append(row)
             if len(batch) == self.batch_size:
-                model.objects.bulk_create(batch)
+                with self.step():
+                    model.objects.bulk_create(batch)
                 bar.update(len(batch))
                 batch = []
-        model.objects.bulk_create(batch)
+        with self.step():
+            model.objects.bulk_create(batch)
         bar.update(len(batch))
         bar.close()
 
@@ -695,14 +793,18 @@ class _Generator:
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {tables}")
 
-    def _update_search_documents(self):
-        """Fill the full-text search documents, on PostgreSQL, through the search module."""
+    def _update_search_documents(self, work_ids):
+        """Fill the new works' full-text search documents, on PostgreSQL, through the search
+        module, a few hundred works a statement: long works take seconds each."""
         update = _search_documents_updater()
         if update is None:
             return "not made: archive.listing.search.update_search_documents does not exist yet"
-        bar = self.progress(desc="search documents", total=1, unit="statement")
-        update()
-        bar.update()
+        bar = self.progress(desc="search documents", total=len(work_ids), unit="work")
+        for start in range(0, len(work_ids), SEARCH_DOCUMENT_BATCH):
+            batch = work_ids[start : start + SEARCH_DOCUMENT_BATCH]
+            with self.step():
+                update(batch)
+            bar.update(len(batch))
         bar.close()
         if connection.vendor == "postgresql":
             return "made for every work"

@@ -310,3 +310,95 @@ def test_search_word_is_a_word_the_text_uses():
 
 def test_generated_warnings_are_in_the_vocabulary(generated):
     assert set(WorkWarning.objects.values_list("warning", flat=True)) <= set(ArchiveWarning.values)
+
+
+# AO3-like lengths (--lengths ao3)
+
+
+def ao3_plans(seed=0, works=20_000):
+    generator = corpus._Generator(works=1, seed=seed, batch_size=1, progress=None)
+    rng = random.Random(seed)
+    return [generator._ao3_plan(rng) for _ in range(works)]
+
+
+def test_ao3_lengths_run_from_drabbles_to_novels_with_ao3s_mean_and_median():
+    plans = ao3_plans()
+    words = [sum(plan) for plan in plans]
+
+    assert 10_500 <= statistics.mean(words) <= 12_500
+    assert 2_000 <= statistics.median(words) <= 4_000
+    assert 0.02 <= words.count(100) / len(words) <= 0.05  # drabbles
+    assert 0.005 <= sum(w >= 100_000 for w in words) / len(words) <= 0.03  # novels
+    assert max(words) <= corpus.AO3_LENGTH["most words"] * 1.4
+
+
+def test_ao3_lengths_make_mostly_one_shots_and_chapters_of_a_few_thousand_words():
+    plans = ao3_plans()
+    chapters = [words for plan in plans if len(plan) > 1 for words in plan]
+
+    assert 0.6 <= sum(len(plan) == 1 for plan in plans) / len(plans) <= 0.75
+    assert 2_000 <= statistics.median(chapters) <= 5_000
+    assert min(chapters) >= 100
+    assert ao3_plans(seed=4, works=50) == ao3_plans(seed=4, works=50)
+    assert ao3_plans(seed=4, works=50) != ao3_plans(seed=5, works=50)
+
+
+def test_a_long_body_has_about_the_words_asked_counted_as_the_archive_counts(db):
+    generator = corpus._Generator(works=1, seed=0, batch_size=1, progress=None)
+    generator._make_sentences(random.Random(0))
+    rng = random.Random(1)
+
+    for asked in [100, 3_000, 40_000]:
+        body, words = generator._body_of(rng, asked)
+        assert words == count_words(body)
+        assert asked <= words < asked + 200
+
+
+def test_ao3_lengths_make_a_corpus_whose_counts_come_from_the_bodies(db):
+    out = generate("--works", "25", "--seed", "4", "--lengths", "ao3", "--batch-size", "7")
+
+    works = Work.objects.prefetch_related("chapters")
+    assert len(works) == 25
+    for work in works:
+        chapters = list(work.chapters.all())
+        assert [c.word_count for c in chapters] == [count_words(c.body) for c in chapters]
+        assert work.word_count == sum(c.word_count for c in chapters) >= 100
+        assert work.chapter_count == len(chapters)
+    mean = sum(work.word_count for work in works) // 25
+    assert f"words per work     {mean:,}" in out
+    # Far longer than the default lengths' few hundred words a chapter.
+    assert mean > 2_000
+
+
+def test_lengths_must_be_one_the_generator_knows(db):
+    with pytest.raises(CommandError):
+        generate("--works", "3", "--lengths", "epic")
+    with pytest.raises(ValueError, match="lengths must be one of"):
+        corpus.generate_corpus(works=3, lengths="epic")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_batch_of_works_commits_so_a_stopped_run_keeps_the_finished_ones(monkeypatch):
+    save_works = corpus._Generator._save_works
+    saved = []
+
+    def stopping_on_the_third_batch(self, batch, social):
+        if len(saved) == 2:
+            raise KeyboardInterrupt
+        save_works(self, batch, social)
+        saved.append(len(batch))
+
+    monkeypatch.setattr(corpus._Generator, "_save_works", stopping_on_the_third_batch)
+    with pytest.raises(KeyboardInterrupt):
+        generate("--works", "12", "--seed", "4", "--batch-size", "5")
+
+    # No transaction wraps this test: the batches before the stop were committed, not rolled back.
+    assert Work.objects.count() == 10
+    assert Chapter.objects.filter(work__in=Work.objects.all()).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dry_run_is_one_transaction_that_leaves_nothing():
+    generate("--works", "12", "--seed", "4", "--batch-size", "5", "--dry-run")
+
+    assert not Work.objects.exists() and not Tag.objects.exists()
