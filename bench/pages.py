@@ -21,6 +21,7 @@ from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ConsentChoice, ExcludedTag, Reader
+from archive.exporting import downloads
 from archive.models import Bookmark, Chapter, Kudos, ListingGeneration, Tag, TaggedWork, Work
 from archive.vocabulary import ArchiveWarning, Rating, StandingChoice, TagKind
 from bench.corpus import READER_PREFIX, SEARCH_WORD
@@ -145,7 +146,7 @@ def to_measure():
     with_fandom = TaggedWork.objects.filter(tag=fandom).values("content_object")
     [along] = _most_used(additional, among=with_fandom)
     excluded = _most_used(additional.exclude(pk=along.pk), count=2)
-    work_id, position = _chapter_needing_no_consent()
+    work, position = _chapter_needing_no_consent()
     # The filter form takes tag names, as a reader types them.
     filtered = "/works/?" + urlencode(
         [("tag", fandom.name), ("tag", along.name)]
@@ -158,7 +159,10 @@ def to_measure():
         ("filtered index with facets", filtered),
         ("tag page (top fandom)", f"/tags/{fandom.slug}/"),
         (f"full-text search: {SEARCH_WORD}", f"/search/?q={SEARCH_WORD}"),
-        ("chapter page", f"/works/{work_id}/chapters/{position}/"),
+        ("chapter page", f"/works/{work.pk}/chapters/{position}/"),
+        # Of the same work: files are made once and cached, so this is serving a cached file.
+        ("download (EPUB)", downloads.download_url(work, "epub")),
+        ("download (HTML)", downloads.download_url(work, "html")),
     ]
 
 
@@ -177,7 +181,7 @@ def _most_used(tags, count=1, among=None):
 
 
 def _chapter_needing_no_consent():
-    """(work id, position) of the second chapter of a General Audiences work without warnings,
+    """(work, position) of the second chapter of a General Audiences work without warnings,
     so no gate stands in the way; preferring a work with several chapters."""
     works = (
         Work.objects.posted()
@@ -190,7 +194,7 @@ def _chapter_needing_no_consent():
     if work is None:
         raise NoCorpus("No General Audiences work without warnings to read.")
     positions = list(work.chapters.order_by("position").values_list("position", flat=True)[:2])
-    return work.pk, positions[-1]
+    return work, positions[-1]
 
 
 def bench_reader():
@@ -285,22 +289,22 @@ def rows(measurements):
 
 
 def text_table(measurements):
-    return _text([COLUMNS, *rows(measurements)])
+    return plain([COLUMNS, *rows(measurements)])
 
 
 def markdown_table(measurements):
-    return _markdown([COLUMNS, *rows(measurements)])
+    return markdown([COLUMNS, *rows(measurements)])
 
 
 def ratio_text_table(guest, reader):
-    return _text([RATIO_COLUMNS, *ratios(guest, reader)])
+    return plain([RATIO_COLUMNS, *ratios(guest, reader)])
 
 
 def ratio_markdown_table(guest, reader):
-    return _markdown([RATIO_COLUMNS, *ratios(guest, reader)])
+    return markdown([RATIO_COLUMNS, *ratios(guest, reader)])
 
 
-def _text(table):
+def plain(table):
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     lines = []
     for row in table:
@@ -311,7 +315,7 @@ def _text(table):
     return "\n".join(lines)
 
 
-def _markdown(table):
+def markdown(table):
     header, *body = table
     lines = ["| " + " | ".join(header) + " |", "|---" + "|--:" * (len(header) - 1) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in body]

@@ -87,6 +87,18 @@ def test_chapter_page_is_of_a_work_that_needs_no_consent(tiny_corpus):
     assert Work.objects.get(pk=work_id).consent_items() == []
 
 
+def test_downloads_are_the_chapter_pages_work_as_files(tiny_corpus, client):
+    urls = dict(pages.to_measure())
+    work_id = urls["chapter page"].split("/")[2]
+
+    for kind, content_type in [("EPUB", "application/epub+zip"), ("HTML", "text/html")]:
+        url = urls[f"download ({kind})"]
+        assert url.startswith(f"/works/{work_id}/download/")
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith(content_type)
+
+
 def test_bench_prints_and_writes_a_row_per_page_with_its_queries(tiny_corpus, tmp_path):
     output = tmp_path / "bench.md"
 
@@ -99,7 +111,7 @@ def test_bench_prints_and_writes_a_row_per_page_with_its_queries(tiny_corpus, tm
     assert "works          30" in out
     assert "- works: 30" in written
     table = [line for line in written.splitlines() if line.startswith("| ")]
-    assert len(table) == 1 + 6
+    assert len(table) == 1 + 8
     assert all(line.split(" | ")[2].isdigit() for line in table[1:])  # queries
     assert "| floor: /healthz | 200 | 1 |" in written
 
