@@ -686,8 +686,8 @@ class _Generator:
             ]
             with self.step():
                 self._save_works(batch, social)
-            works_bar.update(len(batch))
             works_bar.set_postfix(words=f"{self.made['words']:,}", refresh=False)
+            works_bar.update(len(batch))
             chapters_bar.update(sum(len(chapters) for _, _, _, chapters, _ in batch))
         works_bar.close()
         chapters_bar.close()
