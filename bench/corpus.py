@@ -58,9 +58,10 @@ SENTENCE_POOL = 8192
 SEARCH_WORD = "lantern"
 
 # Work lengths like AO3's: a log-normal with a median near 3,000 words and a mean near
-# 11,500 (AO3's published figures), so most works are short, some are drabbles of exactly
-# 100 words, and about 2 in 100 are novels of 100,000 words or more. Short works are mostly
-# one-shots; longer ones are cut into chapters of a few thousand words.
+# 11,500 (AO3's published figures), so most works are short, about 3 in 100 are drabbles
+# (aimed at 100 words, made to the end of a paragraph: 100 to 170), and about 2 in 100 are
+# novels of 100,000 words or more. Short works are mostly one-shots; longer ones are cut into
+# chapters of a few thousand words. Every chapter is at least the words asked for.
 AO3_LENGTH = {
     "median words": 3000,
     "sigma": 1.65,
