@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from archive import blurbs
 from archive.listing import listing
 from archive.models import Tag, Work
 from archive.vocabulary import TagKind
@@ -81,6 +82,7 @@ def listing_context(request, found):
     work_filter = found.filter
     return {
         "page": found.page,
+        "blurbs": _blurbs(found),
         "filter": work_filter,
         "form": work_filter.form,
         "hidden_count": found.hidden,
@@ -90,6 +92,14 @@ def listing_context(request, found):
         "snippets": found.snippets,
         "active_tags": _active_tags(request, work_filter),
     }
+
+
+def _blurbs(found):
+    """[(blurb HTML, search snippet or None)] for the page's works, the blurbs drawn once for
+    every reader (archive.blurbs) and the snippets, which are this reader's, apart."""
+    rendered = blurbs.render(found.page.object_list)
+    found.page.object_list = [work for work, _ in rendered]  # read once, for any later use
+    return [(html, found.snippets.get(work.pk)) for work, html in rendered]
 
 
 def _active_tags(request, work_filter):

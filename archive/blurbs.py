@@ -1,0 +1,103 @@
+"""Blurbs rendered once and reused: a listing page's twenty blurbs in one cache round trip.
+
+Drawing a blurb (includes/work_blurb.html) was most of a listing's time, and a blurb is the
+same for every reader: it shows a work's metadata and nothing about who is reading. Each
+blurb's HTML is therefore cached under a key that names everything it shows:
+
+- every column of the work's row that the blurb prints (title, creator, summary, rating,
+  dates, counts such as kudos and hits, which change without a new revision) and its
+  `revision`, bumped by every edit of the work or its chapters;
+- what it shows from other rows: its creator's name (read with the work), and its tags and
+  warnings. A page read as a query takes the token of the listing generation with the works
+  (archive.listing.cache), which the functions that change a work's tags or warnings, rename
+  or merge a tag, or wrangle synonyms renew in the same transaction (posting, wrangling, the
+  importer, the admin: archive.writing.derived); so tags are read only for the blurbs not
+  cached. A page handed over as a list (a search's, which read its tags already) names its
+  tags and warnings in the key themselves.
+
+So a key can only find the HTML drawn from the same data: an edit, a rename or a kudos shows
+at once, under a new key. The blurb is rendered without a request, so nothing depending on the
+reader can enter it; what does (a search's snippet) stays outside, in includes/listing.html.
+Which works a reader is shown is decided before, by the listing's query: a cached blurb is
+only ever looked up for a work already listed to this reader.
+"""
+
+import hashlib
+
+from django.core.cache import cache
+from django.db.models import QuerySet, Subquery
+from django.db.models.query import prefetch_related_objects
+from django.template.loader import get_template
+from django.utils.safestring import mark_safe
+
+from archive.models import ListingGeneration
+
+# Bump with any change to includes/work_blurb.html or what it includes and calls, so that no
+# blurb drawn by the old templates is shown once the new ones are deployed.
+VERSION = 1
+TEMPLATE = "includes/work_blurb.html"
+# A blurb unread for a day leaves the cache (a new key replaces it at any change anyway).
+TIMEOUT = 24 * 60 * 60
+# What the blurb reads from the work's row (and its creator's, by select_related).
+ROW = [
+    "pk",
+    "revision",
+    "title",
+    "creator_id",
+    "creator_display",
+    "summary",
+    "summary_by_archive",
+    "rating",
+    "category",
+    "language",
+    "complete",
+    "expected_chapters",
+    "chapter_count",
+    "word_count",
+    "updated",
+    "is_posted",
+    "hits",
+    "kudos_count",
+    "public_bookmark_count",
+    "comment_count",
+]
+# Read the blurb's tags and warnings only for the blurbs not found in the cache.
+RELATED = ["tags", "warnings"]
+
+
+def render(works):
+    """[(work, blurb HTML)] for a page's works: a QuerySet not yet read, or a list of works
+    that brought their tags and warnings (Work.objects.with_blurb())."""
+    if isinstance(works, QuerySet) and works._result_cache is None:
+        works = list(works.prefetch_related(None).annotate(blurb_generation=_GENERATION))
+        if any(work.blurb_generation is None for work in works):  # the row is missing
+            prefetch_related_objects(works, *RELATED)
+    else:
+        works = list(works)
+        prefetch_related_objects(works, *RELATED)  # nothing to do when they brought them
+    keys = [_key(work) for work in works]
+    found = cache.get_many(keys)
+    missed = [work for work, key in zip(works, keys, strict=True) if key not in found]
+    if missed:
+        prefetch_related_objects(missed, *RELATED)
+        template = get_template(TEMPLATE)
+        drawn = {_key(work): template.render({"work": work}) for work in missed}
+        cache.set_many(drawn, TIMEOUT)
+        found.update(drawn)
+    return [(work, mark_safe(found[key])) for work, key in zip(works, keys, strict=True)]
+
+
+# The token read with the works, from the same database (archive.listing.cache).
+_GENERATION = Subquery(ListingGeneration.objects.order_by().values("token")[:1])
+
+
+def _key(work):
+    row = tuple(getattr(work, name) for name in ROW)
+    generation = getattr(work, "blurb_generation", None)
+    if generation is not None:
+        related = ("generation", generation)
+    else:
+        tags = tuple((tag.pk, tag.kind, tag.name, tag.slug) for tag in work.tags.all())
+        related = ("tags", tags, tuple(work.warning_values))
+    digest = hashlib.sha256(repr((row, related)).encode()).hexdigest()
+    return f"blurb:{VERSION}:{work.pk}:{digest}"
