@@ -75,13 +75,15 @@ def render(works):
     else:
         works = list(works)
         prefetch_related_objects(works, *RELATED)  # nothing to do when they brought them
+    if not works:
+        return []  # no round trip to the cache for an empty page
     keys = [_key(work) for work in works]
     found = cache.get_many(keys)
-    missed = [work for work, key in zip(works, keys, strict=True) if key not in found]
+    missed = {key: work for work, key in zip(works, keys, strict=True) if key not in found}
     if missed:
-        prefetch_related_objects(missed, *RELATED)
+        prefetch_related_objects(list(missed.values()), *RELATED)
         template = get_template(TEMPLATE)
-        drawn = {_key(work): template.render({"work": work}) for work in missed}
+        drawn = {key: template.render({"work": work}) for key, work in missed.items()}
         cache.set_many(drawn, TIMEOUT)
         found.update(drawn)
     return [(work, mark_safe(found[key])) for work, key in zip(works, keys, strict=True)]
