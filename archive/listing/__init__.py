@@ -33,6 +33,7 @@ class Listing:
     facets: Facets | None = None  # counted only once a filtered listing is narrowed
     filter: WorkFilter | None = None  # the works filter, with its form
     snippets: dict = field(default_factory=dict)  # {work id: passage}, on a search's page
+    late: bool = False  # the counts are a few seconds old (archive.listing.cache)
 
 
 @dataclass(frozen=True)
@@ -96,16 +97,15 @@ def _filtered(viewer, works, data, number, per_page, *, relevance, about, cache_
         counted = _facets(work_filter, [about] if about else [], remembered)
     page, shown, hidden = _filtered_page(work_filter, number, per_page, remembered, counted)
     snippets = _snippets(viewer, page, work_filter.data.get("q", "")) if relevance else {}
-    return Listing(page, shown, hidden, counted, work_filter, snippets)
+    return Listing(page, shown, hidden, counted, work_filter, snippets, late=remembered.late)
 
 
 def _facets(work_filter, about, remembered):
     chosen = work_filter.chosen_families(about)
     more = work_filter.data.get("more")
-    return remembered(
-        ("facets", tuple(chosen)),
-        lambda: facets.count(work_filter.works(), omit_families=chosen, more=more),
-    )
+    works = work_filter.works()
+    what = ("facets", tuple(chosen))
+    return remembered(what, facets.count, works, omit_families=chosen, more=more)
 
 
 def _filtered_page(work_filter, number, per_page, remembered, counted):
@@ -119,7 +119,8 @@ def _filtered_page(work_filter, number, per_page, remembered, counted):
         return _ranked_page(ranking, number, per_page, remembered)
     everything = work_filter.filtered()
     shown, hidden = _counts(everything, work_filter.hiding, remembered, counted=counted)
-    return _page(work_filter.ordered(), number, per_page, shown), shown, hidden
+    page = _page(work_filter.ordered(), number, per_page, shown, late=remembered.late)
+    return page, shown, hidden
 
 
 def _plain(viewer, works, number, per_page, *, paged, query, show_hidden):
@@ -153,7 +154,7 @@ def _counts(everything, hiding, remembered, *, counted=None):
     """(shown, hidden): the works of `everything` that `hiding` leaves in and takes out."""
     if hiding is None and counted is not None:
         return counted.total, 0  # the facets counted the shown works already
-    return remembered("counts", lambda: _count(everything, hiding))
+    return remembered("counts", _count, everything, hiding)
 
 
 def _count(everything, hiding):
@@ -168,20 +169,34 @@ class _CountedPaginator(Paginator):
     """A paginator told its total by the query that counted the works (or by the facets), so
     it needs no count of its own."""
 
+    late = False  # the count is a few seconds old
+
     def __init__(self, object_list, per_page, *, count):
         super().__init__(object_list, per_page)
         self.count = count
 
+    def page(self, number):
+        if not self.late:
+            return super().page(number)
+        # A late count may be short of the works there are now: fill the page anyway, so a
+        # work just posted is listed.
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
 
-def _page(listed, number, per_page, shown):
-    return _CountedPaginator(listed, per_page, count=shown).get_page(number)
+
+def _page(listed, number, per_page, shown, *, late=False):
+    paginator = _CountedPaginator(listed, per_page, count=shown)
+    paginator.late = late
+    return paginator.get_page(number)
 
 
 def _ranked_page(ranking, number, per_page, remembered):
     """The page of a search and its (shown, hidden) counts; a search counted since the works
     last changed only ranks the page it shows."""
     first = (_page_number(number) - 1) * per_page
-    counts = remembered("search", lambda: ranking.count(first, first + per_page))
+    # Exact: a ranking does not travel to a job (see archive.listing.cache).
+    counts = remembered("search", ranking.count, first, first + per_page, late=False)
     paginator = _CountedPaginator([], per_page, count=counts[0])
     number = _valid_number(paginator, number)
     # Where Paginator.page would cut the page (its object list here is the ranking's).

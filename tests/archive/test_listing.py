@@ -97,6 +97,9 @@ def test_a_filtered_listing_counts_once_until_the_works_change(
         list(again.page.object_list)
     assert (again.shown, again.hidden, again.facets) == (first.shown, first.hidden, first.facets)
     make_work(title="Newer")
+    # The figures from before the change, said to be late, while they are counted again
+    late = listing(request, works=Work.objects.all(), filters=filters, cache_as="test")
+    assert (late.shown, late.late) == (3, True)
     assert listing(request, works=Work.objects.all(), filters=filters, cache_as="test").shown == 4
 
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test import Client, override_settings
 from tqdm import tqdm
 
-from bench import pages
+from bench import churn, pages
 
 READER = "a signed-in reader with hidden ratings, warnings and tags"
 
@@ -48,6 +48,12 @@ class Command(BaseCommand):
             help="Renew the listing generation before every request, as if the works changed "
             "between any two: every listing counts again (the cache's worst case).",
         )
+        parser.add_argument(
+            "--churn",
+            action="store_true",
+            help="Time only the biggest tag page, ten requests a second, first with the works "
+            "still, then while one work is edited every second (bench/churn.py).",
+        )
 
     def handle(self, *args, requests, warmup, output, as_reader, compare, cold, **options):
         if requests < 1 or warmup < 0:
@@ -60,6 +66,8 @@ class Command(BaseCommand):
         except pages.NoCorpus as error:
             raise CommandError(str(error)) from None
         facts = self._write_facts()
+        if options["churn"]:
+            return self._churn(dict(urls), as_reader, requests, warmup, output)
         readers = [False, True] if compare else [as_reader]
         by_page = self._measure(
             urls,
@@ -127,6 +135,17 @@ class Command(BaseCommand):
         return pages.markdown_report(
             measurements, who=who + turns, requests=requests, warmup=warmup, facts=facts
         )
+
+    def _churn(self, urls, as_reader, requests, warmup, output):
+        with self._client(as_reader) as client:
+            measured = churn.measure(
+                client, urls["tag page (top fandom)"], requests=requests, warmup=warmup
+            )
+        self.stdout.write(pages.text_table(measured[:2]))
+        report = churn.report(*measured)
+        self.stdout.write(report)
+        if output:
+            Path(output).write_text(report, encoding="utf-8")
 
     def _report_ratios(self, guest, reader):
         self.stdout.write("\nThe reader's times as multiples of the guest's, in the same run:\n")
