@@ -13,6 +13,7 @@ import threading
 import time
 
 from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
 
 from archive.models import Work
 from archive.writing import posting
@@ -65,22 +66,35 @@ def paced(timed, requests):
 
 
 def measure(client, url, *, requests, warmup):
-    """(warm, churned, changes): `url` timed `requests` times, paced, first with the works
-    still, then while they change; each a bench.pages Measurement."""
+    """(warm, churned, changes, counted): `url` timed `requests` times, paced, first with the
+    works still, then while they change; the first two are bench.pages Measurements, the last
+    how many requests of each ran more queries than a warm one (they counted the listing)."""
     from bench import pages
+
+    class Timed(pages._Timed):
+        def time_a_request(self):
+            # Recording queries costs both runs alike, and tells a request that counted.
+            with CaptureQueriesContext(connection) as captured:
+                super().time_a_request()
+            self.query_counts.append(len(captured))
 
     for _ in range(warmup):
         client.get(url)
-    warm = pages._Timed(client, url)
+    warm = Timed(client, url)
+    warm.query_counts = []
     paced(warm.time_a_request, requests)
-    churned = pages._Timed(client, url)
+    churned = Timed(client, url)
+    churned.query_counts = []
     with Churn() as churn:
         paced(churned.time_a_request, requests)
+    baseline = len(warm.queries)
+    counted = [sum(n > baseline for n in timed.query_counts) for timed in (warm, churned)]
     page = "tag page (top fandom)"
-    return warm.measurement(page), churned.measurement(page + ", works changing"), churn.changes
+    measured = warm.measurement(page), churned.measurement(page + ", works changing")
+    return *measured, churn.changes, counted
 
 
-def report(warm, churned, changes):
+def report(warm, churned, changes, counted):
     """The two measurements and the ratio of their p95, as Markdown."""
     from bench import pages
 
@@ -89,7 +103,9 @@ def report(warm, churned, changes):
         [
             pages.markdown_table([warm, churned]),
             "",
-            f"{changes} works edited while timing; p95 under churn / warm p95: {ratio:.2f}×",
+            f"{changes} works edited while timing; p95 under churn / warm p95: {ratio:.2f}×; "
+            f"timed requests that counted the listing: {counted[0]} warm, {counted[1]} while "
+            "the works changed",
             "",
         ]
     )

@@ -10,12 +10,13 @@ with the current token are exact.
 
 On a live archive works change every few seconds, and counting every listing again after
 each change would leave the counts always cold. So figures counted under an older token are
-still served while they are at most LATE_SECONDS old, marked late (the page says the counts
-are a few seconds old), and the request that finds them asks the job worker to count the
-listing again (archive.tasks.recount_listing), at most once per listing every
-RECOUNT_SECONDS across every process. Older figures are never served: the request counts.
-The page of works itself is never cached, so a work just posted is listed at once; only
-the number beside it may lag. Its order (kudos, hits) changes without renewing the token.
+still served, marked late (the page says they were counted a few seconds ago), if they were
+last known exact (counted, or found under the current token) at most LATE_SECONDS ago; the
+request that serves them asks the job worker to count the listing again
+(archive.tasks.recount_listing), at most once per listing every RECOUNT_SECONDS across every
+process. Older figures are never served: the request counts. The page of works itself is
+never cached, so a work just posted is listed at once; only the number beside it may lag.
+Its order (kudos, hits) changes without renewing the token.
 
 The token is read from the database the counts are read from (the replica when the request
 reads from it), so a lagging replica's counts are cached under the replica's token.
@@ -71,7 +72,8 @@ def visibility(user):
 
 @dataclass(frozen=True)
 class Counted:
-    """What was counted for one listing, under which token, and when (by `clock`)."""
+    """What was counted for one listing, under which token, and when (by `clock`) it was last
+    known to be exact."""
 
     token: str
     at: float
@@ -106,6 +108,9 @@ class Remembered:
         now = clock()
         if isinstance(found, Counted):
             if found.token == self.token:
+                if now - found.at > RECOUNT_SECONDS:
+                    # Still exact now: after the next change they may be served late again.
+                    cache.set(key, Counted(self.token, now, found.value), TIMEOUT)
                 return found.value
             if late and now - found.at <= LATE_SECONDS:
                 self.late = True

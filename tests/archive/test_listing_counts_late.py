@@ -90,6 +90,17 @@ def test_figures_older_than_the_bound_are_counted_in_the_request(client, clock, 
     assert recounts == []
 
 
+def test_figures_found_exact_are_served_late_after_the_next_change(client, clock, recounts):
+    make_work()
+    assert shown(client.get(INDEX)) == 1
+    clock.advance(counts_cache.LATE_SECONDS + 1)
+    assert shown(client.get(INDEX)) == 1  # still exact: the bound counts from now
+    make_work()
+    response = client.get(INDEX)
+    assert (shown(response), late(response)) == (1, True)
+    assert len(recounts) == 1
+
+
 def test_a_listing_is_counted_again_at_most_once_every_few_seconds(client, clock, recounts):
     make_work()
     assert shown(client.get(INDEX)) == 1
