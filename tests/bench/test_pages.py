@@ -142,12 +142,14 @@ def test_bench_compares_a_reader_with_a_guest_in_one_run(tiny_corpus, tmp_path):
 
 
 def test_a_cold_bench_counts_every_listing_afresh(tiny_corpus):
-    # Warm, the index reads the generation and no count; cold, it counts every time.
+    # Warm, the index reads the generation and no count; cold, every request finds counts of
+    # an older generation and has them counted again (in the request here: jobs run at once
+    # in tests, where a server hands them to the worker).
     out = run_bench("--requests", "2", "--warmup", "1", "--cold")
 
     lines = {line.split("  ")[0]: line.split() for line in out.splitlines()}
     warm = {line.split("  ")[0]: line.split() for line in run_bench("--requests", "2").splitlines()}
-    assert int(lines["index, page 1"][4]) == int(warm["index, page 1"][4]) + 1  # queries
+    assert int(lines["index, page 1"][4]) > int(warm["index, page 1"][4])  # queries
     assert "each after the works changed" in out
 
 
