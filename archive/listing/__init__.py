@@ -18,10 +18,6 @@ from archive.listing.facets import Facets
 from archive.listing.filters import WorkFilter
 from archive.models import Work
 
-# More pages than any archive has; a larger number only asks for the last page anyway, and
-# as an offset it would overflow the database's integers.
-MAX_PAGE = 1_000_000
-
 
 @dataclass(frozen=True)
 class Listing:
@@ -115,8 +111,9 @@ def _filtered_page(work_filter, number, per_page, remembered, counted):
             work_filter.data["q"],
             readable=work_filter.readable,
             hiding=work_filter.hiding,
+            remembered=remembered,
         )
-        return _ranked_page(ranking, number, per_page, remembered)
+        return _ranked_page(ranking, number, per_page)
     everything = work_filter.filtered()
     shown, hidden = _counts(everything, work_filter.hiding, remembered, counted=counted)
     page = _page(work_filter.ordered(), number, per_page, shown, late=remembered.late)
@@ -128,7 +125,7 @@ def _plain(viewer, works, number, per_page, *, paged, query, show_hidden):
     hiding = _hiding(viewer, works, show_hidden=show_hidden)
     if query is not None:
         ranking = _ranking(viewer, everything, query, hiding=hiding)
-        return Listing(*_ranked_page(ranking, number, per_page, cache.not_remembered))
+        return Listing(*_ranked_page(ranking, number, per_page))
     shown, hidden = _counts(everything, hiding, cache.not_remembered)
     listed = _with_blurb(everything if hiding is None else everything.exclude(hiding))
     # Unpaged, the one page holds every work listed.
@@ -191,26 +188,16 @@ def _page(listed, number, per_page, shown, *, late=False):
     return paginator.get_page(number)
 
 
-def _ranked_page(ranking, number, per_page, remembered):
-    """The page of a search and its (shown, hidden) counts; a search counted since the works
-    last changed only ranks the page it shows."""
-    first = (_page_number(number) - 1) * per_page
-    # Exact: a ranking does not travel to a job (see archive.listing.cache).
-    counts = remembered("search", ranking.count, first, first + per_page, late=False)
+def _ranked_page(ranking, number, per_page):
+    """The page of a search and its (shown, hidden) counts; a search ranked since the works
+    last changed ranks nothing for the pages it kept (search.Ranking)."""
+    counts = ranking.count()
     paginator = _CountedPaginator([], per_page, count=counts[0])
     number = _valid_number(paginator, number)
     # Where Paginator.page would cut the page (its object list here is the ranking's).
     bottom = (number - 1) * per_page
     top = min(bottom + per_page, counts[0])
     return Page(ranking.works(bottom, top, counts=counts), number, paginator), *counts
-
-
-def _page_number(number):
-    """The page asked for, as the paginator will read it (anything odd is the first)."""
-    try:
-        return min(max(1, int(number)), MAX_PAGE)
-    except (TypeError, ValueError):
-        return 1
 
 
 def _valid_number(paginator, number):

@@ -16,6 +16,7 @@ from django.db.models import BooleanField, Case, ExpressionWrapper, Q, Value, Wh
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape, strip_tags
 
+from archive.listing import cache
 from archive.models import Chapter, SearchDocument, Tag, TaggedWork, Work
 from archive.writing import derived
 
@@ -115,6 +116,11 @@ def _tagged_with_a_name_containing(term):
     return TaggedWork.objects.filter(names).values("content_object")
 
 
+# The best shown matches a search keeps for each state of the archive (25 pages of 20):
+# readers page through them, and search again, without ranking again.
+KEPT = 500
+
+
 class Ranking:
     """A search's matches among some works, best first, read a window of ids at a time.
 
@@ -122,32 +128,39 @@ class Ranking:
     condition) leaves works out and counts them. On PostgreSQL matches are ranked on title,
     creator, tags and summary, so ranking never reads chapter text or notes; works found only
     in their text follow, most kudos first. SQLite does not rank: newest first.
+
+    Ranking reads every match, so its cost grows with the archive; one statement ranks the
+    best KEPT ids and counts (shown, hidden) together, and `remembered`
+    (archive.listing.cache.Remembered) keeps them until the works next change. Pages within
+    them then cost no ranking at all, and a reader paging through meets every work once;
+    kudos only break ties of relevance, so a tie keeps the order it had when it was ranked.
     """
 
-    def __init__(self, works, query, *, readable, hiding=None):
+    def __init__(self, works, query, *, readable, hiding=None, remembered=cache.not_remembered):
         self._matches = _Matches(works, query, readable.condition(), hiding)
-        self._read = {}
+        self._remembered = remembered
+        self._kept = None
 
-    def count(self, start, stop):
-        """(shown, hidden), counted by the statement that ranks the ids from `start` to
-        `stop`; those ids are kept, so the page counted costs nothing more to show."""
-        ids, counts = self._matches.counted_page(start, stop)
-        self._read[start, stop] = ids
-        # An empty window counts nothing: count without it.
-        return counts or self._matches.totals()
+    def count(self):
+        """(shown, hidden), counted by the statement that ranks the best ids, which are kept."""
+        if self._kept is None:
+            # Exact: a ranking does not travel to a job (see archive.listing.cache).
+            self._kept = self._remembered("ranking", self._matches.best, late=False)
+        return self._kept[1]
 
     def works(self, start, stop, *, counts=None):
         """The shown matches from `start` to `stop`, with what their blurbs show; `counts`
         (shown, hidden) is needed once `hiding` hides anything (see _Matches.page)."""
         ids = self._ids(start, stop, counts)
         found = Work.objects.with_blurb().in_bulk(ids)
-        return [found[work_id] for work_id in ids]
+        # A kept id whose work was deleted since is left out rather than failing the page.
+        return [found[work_id] for work_id in ids if work_id in found]
 
     def _ids(self, start, stop, counts):
-        # A page cut short at the end of the matches lies inside the window counted.
-        for (read_start, read_stop), ids in self._read.items():
-            if read_start <= start and stop <= read_stop:
-                return ids[start - read_start : stop - read_start]
+        if self._kept is not None:
+            kept, (shown, _) = self._kept
+            if stop <= len(kept) or len(kept) == shown:  # inside the kept, or all are kept
+                return kept[start:stop]
         return self._matches.page(start, stop, counts)
 
 
@@ -204,9 +217,8 @@ class _Matches:
         """
         return source, [CONFIG, self.query, CONFIG, self.query, *params], order
 
-    def counted_page(self, start, stop):
-        """The shown ids from `start` to `stop`, and (shown, hidden) counted by the same
-        statement (None when no ids came back)."""
+    def best(self):
+        """The best KEPT shown ids, and (shown, hidden) counted by the same statement."""
         if self.sql is None:
             return [], (0, 0)
         sql = f"""
@@ -218,10 +230,12 @@ class _Matches:
             ) counted
             WHERE NOT is_hidden
             ORDER BY {self.order}
-            LIMIT %s OFFSET %s
+            LIMIT %s
         """
-        rows = self._fetch(sql, [*self.params, stop - start, start])
-        return [row[0] for row in rows], (rows[0][1], rows[0][2]) if rows else None
+        rows = self._fetch(sql, [*self.params, KEPT])
+        if not rows:  # no shown match came back to carry the counts: count without them
+            return [], self.totals()
+        return [row[0] for row in rows], (rows[0][1], rows[0][2])
 
     def page(self, start, stop, totals):
         """The shown ids from `start` to `stop`; `totals` (shown, hidden) is read only when

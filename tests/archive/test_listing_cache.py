@@ -258,10 +258,10 @@ def test_counted_listings_query_less_once_cached(
     # the same and the tag, its synonyms: no facets, no hidden count
     with django_assert_num_queries(9):
         client.get(tag_page)
-    # the same as the index, the page's ids (ranked, uncounted), the chapters that give the
-    # snippets, and the matching series
-    # (its works bring their tags and warnings, which key its blurbs)
-    with django_assert_num_queries(12):
+    # the same as the index (the page's ids kept with the counts: nothing ranked), the
+    # chapters that give the snippets, and the matching series (its works bring their tags
+    # and warnings, which key its blurbs)
+    with django_assert_num_queries(11):
         client.get(search_page)
     with django_assert_num_queries(7):
         client.get(INDEX + "?rating=general")

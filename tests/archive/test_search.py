@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from archive.listing import search
 from archive.models import Chapter
 from archive.vocabulary import TagKind
 from tests.factories import make_work
@@ -22,8 +23,6 @@ def found(client, query, **extra):
 
 def with_text(work, text):
     Chapter.objects.filter(work=work, position=1).update(body=f"<p>{text}</p>")
-    from archive.listing import search
-
     search.update_search_documents([work.pk])
     return work
 
@@ -149,13 +148,15 @@ def test_absurd_page_numbers_show_a_real_page(client, works, page):
     assert response.context["page"].number == 1
 
 
+@pytest.mark.parametrize("kept", [search.KEPT, 3])
 @pytest.mark.parametrize("hidden", [1, 10])
 def test_a_readers_pages_of_counted_matches_are_the_pages_counting_gives(
-    client_for, reader_hide, settings, hidden
+    client_for, reader_hide, settings, monkeypatch, hidden, kept
 ):
-    # Once a search is counted, its pages rank the best matches and ask only those whether
-    # they are hidden; ten hidden works above every shown one crowd out the first candidates.
+    # Pages past the matches kept rank the best matches and ask only those whether they are
+    # hidden; ten hidden works above every shown one crowd out the first candidates.
     settings.WORKS_PER_PAGE = 2
+    monkeypatch.setattr(search, "KEPT", kept)
     for n in range(hidden):
         make_work(title=f"Zeppelin {n}", rating="explicit")
     for n in range(20):
@@ -173,10 +174,25 @@ def test_a_readers_pages_of_counted_matches_are_the_pages_counting_gives(
 
     counting = []
     for number in [1, 2, 10]:
-        cache.clear()  # each page counted by its own statement
+        cache.clear()  # each page ranked and counted by its own statement
         response = client.get(SEARCH, {"q": "zeppelin", "page": number})
         counting.append([work.pk for work in response.context["page"].object_list])
     cache.clear()
-    client.get(SEARCH, {"q": "zeppelin"})  # counted once; every page after ranks alone
+    client.get(SEARCH, {"q": "zeppelin"})  # ranked and counted once for every page after
     assert pages() == counting
     assert len({pk for page in counting for pk in page}) == 6
+
+
+def test_pages_of_a_ranked_search_rank_nothing_again(
+    client, db, settings, django_assert_num_queries
+):
+    settings.WORKS_PER_PAGE = 2
+    for _ in range(5):
+        with_text(make_work(), "The ferryman sang.")
+    client.get(SEARCH, {"q": "ferryman"})
+    for page in [1, 2, 3]:
+        # the listing generation, works, their tags, their warnings, snippets' chapters, the
+        # matching series: no ranking, no count
+        with django_assert_num_queries(6):
+            response = client.get(SEARCH, {"q": "ferryman", "page": page})
+        assert response.context["page"].paginator.count == 5
