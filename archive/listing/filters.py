@@ -182,12 +182,12 @@ def _options(choices):
     """Each of flat `choices` as (value, its <option>, its <option> selected), made once."""
     drawn = []
     for value, label in choices:
-        value, label = conditional_escape(str(value)), conditional_escape(label)
+        shown, label = conditional_escape(str(value)), conditional_escape(label)
         drawn.append(
             (
                 str(value),
-                f'\n  <option value="{value}">{label}</option>\n',
-                f'\n  <option value="{value}" selected>{label}</option>\n',
+                f'\n  <option value="{shown}">{label}</option>\n',
+                f'\n  <option value="{shown}" selected>{label}</option>\n',
             )
         )
     return tuple(drawn)

@@ -80,3 +80,9 @@ def test_each_widget_draws_what_djangos_own_templates_draw(query, monkeypatch):
     stock = WorkFilterForm(QueryDict(query), relevance=True)
     stock.is_valid()
     assert ours == {name: str(stock[name]) for name in stock.fields}
+
+
+def test_a_select_escapes_its_choices_and_still_marks_the_chosen_one():
+    widget = filters._Select(choices=[("a&b", "A & B"), ("<c>", "C")])
+    assert widget.render("x", "a&b") == forms.Select(choices=widget.choices).render("x", "a&b")
+    assert '<option value="a&amp;b" selected>A &amp; B</option>' in widget.render("x", "a&b")
