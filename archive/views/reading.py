@@ -1,7 +1,9 @@
+from django.db.models import Case, F, TextField, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from archive import headers
 from archive.consent import policy
 from archive.consent.forms import ConsentForm
 from archive.consent.gates import (
@@ -23,16 +25,17 @@ def work_detail(request, work):
     if getattr(request.user, "open_entire_work", False):
         return redirect("archive:work_entire", work.pk)
     hits.count_hit(request, work)
-    chapters = _chapter_index(work)
+    chapters = _chapters(work, position=None)
     if not chapters:
-        return render(request, "archive/chapter_detail.html", {"work": work, "chapters": []})
+        context = _reading_context(request, work, chapters=[])
+        return render(request, "archive/chapter_detail.html", context)
     return _render_chapter(request, work, chapters, chapters[0].position, move_place=False)
 
 
 @require_safe
 @consent_required
 def chapter_detail(request, work, position):
-    return _render_chapter(request, work, _chapter_index(work), position)
+    return _render_chapter(request, work, _chapters(work, position=position), position)
 
 
 @require_safe
@@ -42,7 +45,7 @@ def work_entire(request, work):
     chapters = list(work.chapters.order_by("position"))
     first = chapters[0] if chapters else None
     reading = record_visit(reader=request.user, work=work, chapter=first, move=False)
-    context = {"work": work, "chapters": chapters, "reading": reading}
+    context = _reading_context(request, work, chapters=chapters, reading=reading)
     return render(request, "archive/work_entire.html", context)
 
 
@@ -61,24 +64,53 @@ def give_consent(request, work_id):
     return redirect(next_within_work(work, form.cleaned_data["next"]))
 
 
-def _chapter_index(work):
-    """Every chapter's position and title (not its text), for the chapter menu."""
-    return list(work.chapters.order_by("position").only("id", "work_id", "position", "title"))
+# A chapter's text, read only for the chapter shown.
+TEXT = ["summary", "notes", "end_notes", "body"]
+
+
+def _chapters(work, *, position):
+    """Every chapter's position and title for the chapter menu, with the text of the one at
+    `position` (the first one for None) and of no other: one query for the page."""
+    shown = position
+    if shown is None:
+        shown = work.chapters.order_by("position").values("position")[:1]
+    text = {
+        f"shown_{name}": Case(
+            When(position=shown, then=F(name)), default=Value(""), output_field=TextField()
+        )
+        for name in TEXT
+    }
+    chapters = work.chapters.order_by("position").only("id", "work_id", "position", "title")
+    return list(chapters.annotate(**text))
+
+
+def _reading_context(request, work, **context):
+    """What every reading page shows, read here so that its templates run no query: the
+    header every reader shares (archive.headers) and this reader's series navigation."""
+    return {
+        "work": work,
+        "header": headers.header(work),
+        "series_parts": headers.series_parts(request, work),
+        **context,
+    }
 
 
 def _render_chapter(request, work, chapters, position, *, move_place=True):
     index = next((i for i, chapter in enumerate(chapters) if chapter.position == position), None)
     if index is None:
         raise Http404("This work has no chapter at that position.")
-    chapter = work.chapters.get(pk=chapters[index].pk)
-    context = {
-        "work": work,
-        "chapter": chapter,
-        "chapters": chapters,
-        "previous": chapters[index - 1] if index > 0 else None,
-        "next": chapters[index + 1] if index + 1 < len(chapters) else None,
-        "reading": record_visit(reader=request.user, work=work, chapter=chapter, move=move_place),
-    }
+    chapter = chapters[index]
+    for name in TEXT:  # the text read with the index, as if the chapter was read whole
+        setattr(chapter, name, getattr(chapter, f"shown_{name}"))
+    context = _reading_context(
+        request,
+        work,
+        chapter=chapter,
+        chapters=chapters,
+        previous=chapters[index - 1] if index > 0 else None,
+        next=chapters[index + 1] if index + 1 < len(chapters) else None,
+        reading=record_visit(reader=request.user, work=work, chapter=chapter, move=move_place),
+    )
     return render(request, "archive/chapter_detail.html", context)
 
 
