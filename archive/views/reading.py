@@ -1,6 +1,9 @@
 from django.db.models import Case, F, TextField, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST, require_safe
 
 from archive import headers
@@ -107,11 +110,37 @@ def _render_chapter(request, work, chapters, position, *, move_place=True):
         work,
         chapter=chapter,
         chapters=chapters,
+        chapter_index=_chapter_index(work, chapters, chapter) if len(chapters) > 1 else "",
         previous=chapters[index - 1] if index > 0 else None,
         next=chapters[index + 1] if index + 1 < len(chapters) else None,
         reading=record_visit(reader=request.user, work=work, chapter=chapter, move=move_place),
     )
     return render(request, "archive/chapter_detail.html", context)
+
+
+def _chapter_index(work, chapters, current):
+    """The chapter menu's items, drawn once for the two menus of the page (a work may have
+    hundreds of chapters): a link to each, the current one marked."""
+    links = _chapter_links(work, chapters)
+    current_page = mark_safe(' aria-current="page"')
+    return format_html_join(
+        "",
+        '<li><a href="{}"{}>{}</a></li>',
+        (
+            (links[i], current_page if item.pk == current.pk else "", item.heading)
+            for i, item in enumerate(chapters)
+        ),
+    )
+
+
+def _chapter_links(work, chapters):
+    """Each chapter's address (Chapter.get_absolute_url), with one reverse() for them all."""
+    first = chapters[0].position
+    url = reverse("archive:chapter_detail", args=[work.pk, first])
+    prefix, found, rest = url.rpartition(f"/{first}/")
+    if not found or rest:  # not the shape expected: ask for each
+        return [chapter.get_absolute_url() for chapter in chapters]
+    return [f"{prefix}/{chapter.position}/" for chapter in chapters]
 
 
 def next_within_work(work, target):
