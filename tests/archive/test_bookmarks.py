@@ -448,9 +448,9 @@ def test_signed_in_work_page_query_count(client_for, reader_ask, django_assert_n
     reader_ask.save()
     client = client_for(reader_ask)
     # session, reader (with the inbox count), work, tags, warnings, consent choices, hit count
-    # update, chapter index, first chapter, whether it is in a series, my kudos, bookmark,
-    # mark for later and subscription, kudos givers
-    with django_assert_num_queries(12):
+    # update, chapter index with the first chapter's text, whether it is in a series, my
+    # kudos, bookmark, mark for later and subscription, kudos givers
+    with django_assert_num_queries(11):
         client.get(work.get_absolute_url())
 
 

@@ -540,8 +540,8 @@ def test_the_chapter_page_costs_its_creator_no_extra_query(
     client_for, creator, posted, django_assert_num_queries
 ):
     client = client_for(creator)
-    # session, reader, work, tags, warnings, chapter index, chapter, reading history
-    # (savepoint, read, write, release), whether the work is in a series, the reader's kudos
-    # and bookmark marks: the creator's controls read only what is already loaded
-    with django_assert_num_queries(13):
+    # session, reader, work, tags, warnings, chapter index with the shown chapter's text,
+    # reading history (savepoint, read, write, release), whether the work is in a series, the
+    # reader's kudos and bookmark marks: the creator's controls read only what is loaded
+    with django_assert_num_queries(12):
         client.get(reverse("archive:chapter_detail", args=[posted.pk, 2]))
