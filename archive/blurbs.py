@@ -94,7 +94,14 @@ _GENERATION = Subquery(ListingGeneration.objects.order_by().values("token")[:1])
 
 
 def _key(work):
-    row = tuple(getattr(work, name) for name in ROW)
+    return fragment_key("blurb", VERSION, ROW, work)
+
+
+def fragment_key(kind, version, fields, work):
+    """The cache key of a fragment drawn from these fields of the work's row and its tags and
+    warnings (named by the listing generation the works query read with it, if it did): any
+    change to what the fragment shows gives a new key. Also archive.headers'."""
+    row = tuple(getattr(work, name) for name in fields)
     generation = getattr(work, "blurb_generation", None)
     if generation is not None:
         related = ("generation", generation)
@@ -102,4 +109,4 @@ def _key(work):
         tags = tuple((tag.pk, tag.kind, tag.name, tag.slug) for tag in work.tags.all())
         related = ("tags", tags, tuple(work.warning_values))
     digest = hashlib.sha256(repr((row, related)).encode()).hexdigest()
-    return f"blurb:{VERSION}:{work.pk}:{digest}"
+    return f"{kind}:{version}:{work.pk}:{digest}"

@@ -21,13 +21,13 @@ bookmark, subscribe and mark-for-later controls, the reading position and the co
 link.
 """
 
-import hashlib
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
+from archive import blurbs
 from archive.listing import exclusions
 from archive.writing import series
 
@@ -92,8 +92,4 @@ def series_parts(request, work):
 
 
 def _key(work):
-    row = tuple(getattr(work, name) for name in ROW)
-    tags = tuple((tag.pk, tag.kind, tag.name, tag.slug) for tag in work.tags.all())
-    related = (tags, tuple(work.warning_values))
-    digest = hashlib.sha256(repr((row, related)).encode()).hexdigest()
-    return f"header:{VERSION}:{work.pk}:{digest}"
+    return blurbs.fragment_key("header", VERSION, ROW, work)
