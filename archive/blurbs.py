@@ -25,12 +25,10 @@ only ever looked up for a work already listed to this reader.
 import hashlib
 
 from django.core.cache import cache
-from django.db.models import QuerySet, Subquery
+from django.db.models import QuerySet
 from django.db.models.query import prefetch_related_objects
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
-
-from archive.models import ListingGeneration
 
 # Bump with any change to includes/work_blurb.html or what it includes and calls, so that no
 # blurb drawn by the old templates is shown once the new ones are deployed.
@@ -61,15 +59,16 @@ ROW = [
     "public_bookmark_count",
     "comment_count",
 ]
-# Read the blurb's tags and warnings only for the blurbs not found in the cache.
-RELATED = ["tags", "warnings"]
+# Read the blurb's tags only for the blurbs not found in the cache (its warnings come with
+# the row: Work.warning_set).
+RELATED = ["tags"]
 
 
 def render(works):
     """[(work, blurb HTML)] for a page's works: a QuerySet not yet read, or a list of works
     that brought their tags and warnings (Work.objects.with_blurb())."""
     if isinstance(works, QuerySet) and works._result_cache is None:
-        works = list(works.prefetch_related(None).annotate(blurb_generation=_GENERATION))
+        works = list(works.prefetch_related(None).with_listing_generation())
         if any(work.blurb_generation is None for work in works):  # the row is missing
             prefetch_related_objects(works, *RELATED)
     else:
@@ -87,10 +86,6 @@ def render(works):
         cache.set_many(drawn, TIMEOUT)
         found.update(drawn)
     return [(work, mark_safe(found[key])) for work, key in zip(works, keys, strict=True)]
-
-
-# The token read with the works, from the same database (archive.listing.cache).
-_GENERATION = Subquery(ListingGeneration.objects.order_by().values("token")[:1])
 
 
 def _key(work):

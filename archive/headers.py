@@ -8,10 +8,10 @@ shows the work's metadata and nothing about who is reading. Like a listing's blu
 - every column of the work's row that it prints, counts such as kudos, hits and comments
   (which change without a new revision) and its `revision`, bumped by every edit of the
   work or its chapters;
-- its creator's name, and its tags and warnings. The consent gate has already read them
-  with the work (Work.objects.with_blurb()), so the key names them itself, as a blurb's
-  does for a search's page: no query for a listing generation token, and a tag renamed,
-  merged or wrangled gives a new key at once.
+- its creator's name and warnings (read with the row), and the listing generation's token
+  that the consent gate reads in the same query (Work.objects.with_listing_generation()):
+  every change to a work's tags, a tag's name or its synonyms renews it, so the tags are
+  read only to draw a header not found, not for every request.
 
 So a key only finds the HTML drawn from the same data. The header is rendered without a
 request, so nothing of the reader can enter it. What depends on the reader stays outside
@@ -24,6 +24,7 @@ link.
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db.models import prefetch_related_objects
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
@@ -70,11 +71,12 @@ class Header:
 
 
 def header(work):
-    """The work's header, from the cache or drawn now. `work` brought its creator, tags
-    and warnings (Work.objects.with_blurb(), as the consent gate reads it)."""
+    """The work's header, from the cache or drawn now. `work` brought its creator (and the
+    listing generation, as the consent gate reads it, or its tags)."""
     key = _key(work)
     found = cache.get(key)
     if found is None:
+        prefetch_related_objects([work], "tags")  # nothing to do if the work brought them
         context = {"work": work}
         found = (get_template(HEADING).render(context), get_template(FACTS).render(context))
         cache.set(key, found, TIMEOUT)

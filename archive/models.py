@@ -124,7 +124,14 @@ class WorkQuerySet(models.QuerySet):
 
     def with_blurb(self):
         """Everything a blurb shows, in a fixed number of queries however many works."""
-        return self.select_related("creator").prefetch_related("tags", "warnings")
+        return self.select_related("creator").prefetch_related("tags")
+
+    def with_listing_generation(self):
+        """Each work with the listing generation's token, read in the same query (as
+        `blurb_generation`): cached blurbs and headers are keyed by it instead of by tags
+        read for every request (archive.blurbs.fragment_key)."""
+        token = ListingGeneration.objects.order_by().values("token")[:1]
+        return self.annotate(blurb_generation=Subquery(token))
 
 
 class Work(models.Model):
@@ -298,9 +305,9 @@ class Work(models.Model):
 
     @property
     def warning_values(self):
-        """The work's archive warnings in vocabulary order (uses the prefetched rows)."""
-        chosen = {link.warning for link in self.warnings.all()}
-        return [value for value in ArchiveWarning.values if value in chosen]
+        """The work's archive warnings in vocabulary order, from its derived warning set (the
+        WorkWarning rows' copy, kept in the same transaction), so no page reads the rows."""
+        return [value for value in ArchiveWarning.values if value in self.warning_set]
 
     @property
     def warning_labels(self):

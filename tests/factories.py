@@ -71,4 +71,5 @@ def make_work(
     # As the archive's own functions do: families, warning set, and a new listing generation.
     derived.refresh([work.pk])
     search.update_search_documents([work.pk])
+    work.refresh_from_db(fields=["families", "warning_set"])
     return work

@@ -6,6 +6,7 @@
 
 from functools import partial, wraps
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
@@ -23,6 +24,14 @@ def get_work_for_reader(request, work_id):
     return get_object_or_404(works, pk=work_id)
 
 
+def get_work_to_read(request, work_id):
+    """The work for the gate and the reading pages behind it, or 404: its row, creator and
+    the listing generation (keying the cached header) in one query. Its tags are read only
+    where they are drawn: a header not in the cache, the interstitial's blurb, a file."""
+    works = Work.objects.visible_to(request.user).select_related("creator")
+    return get_object_or_404(works.with_listing_generation(), pk=work_id)
+
+
 def get_series_for_reader(request, series_id):
     """The series with its creator, or 404 if this reader may not know of it."""
     found = Series.objects.visible_to(request.user).select_related("creator")
@@ -34,6 +43,7 @@ def render_interstitial(request, work, missing, *, form=None, next_url=None, sta
     blurb, the items missing and the "Show me this work" form, which returns to `next_url`
     (this page by default)."""
     next_url = next_url or request.get_full_path()
+    prefetch_related_objects([work], "tags")  # the blurb's, unless the work brought them
     form = form or ConsentForm(initial={"items": missing, "next": next_url})
     context = {
         "work": work,
@@ -73,7 +83,7 @@ def consent_required(view=None, *, gate_status=200):
 
     @wraps(view)
     def gated_view(request, work_id, *args, **kwargs):
-        work = get_work_for_reader(request, work_id)
+        work = get_work_to_read(request, work_id)
         missing = policy.missing_items(request, work)
         if missing:
             response = render_interstitial(request, work, missing, status=gate_status)

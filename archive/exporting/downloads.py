@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 from xml.etree.ElementTree import Element
 
 from django.core.cache import cache
+from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import iri_to_uri
@@ -351,6 +352,9 @@ def cached_file(work, kind, *, base_url=""):
 
     The file is the same for every reader who may see the work, so one copy serves all.
     """
+    # Keyed by the work's tags rather than the listing generation: a file can take long to
+    # build, and the generation is renewed by every work posted anywhere.
+    prefetch_related_objects([work], "tags")  # nothing to do if the work brought them
     key = cache_key(work, kind, base_url)
     content = cache.get(key)
     if content is None:

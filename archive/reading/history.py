@@ -3,6 +3,7 @@ reached, when, and how often. Nothing is kept for guests or for readers who swit
 """
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from archive.models import Reading
@@ -29,27 +30,58 @@ def record_visit(*, reader, work, chapter, move=True):
     """
     if chapter is None or not keeps_history(reader):
         return None
-    try:
-        return _record_visit(reader=reader, work=work, chapter=chapter, move=move)
-    except IntegrityError:
-        # A simultaneous first visit created the row first; count this visit on it.
-        return _record_visit(reader=reader, work=work, chapter=chapter, move=move)
+    reading = with_place(Reading.objects.filter(reader=reader, work=work)).first()
+    if reading is None:
+        try:
+            return _first_visit(reader=reader, work=work, chapter=chapter)
+        except IntegrityError:
+            # A simultaneous first visit created the row first; count this visit on it.
+            reading = with_place(Reading.objects.filter(reader=reader, work=work)).get()
+    return _next_visit(reading, work=work, chapter=chapter, move=move)
 
 
 @transaction.atomic
-def _record_visit(*, reader, work, chapter, move):
-    reading = _locked_reading(reader, work)
-    if reading is None:
-        reading = Reading(reader=reader, work=work, chapter=chapter, visits=0)
-    elif (move and reading.chapter_id != chapter.pk) or reading.chapter_id is None:
+def _first_visit(*, reader, work, chapter):
+    reading = Reading.objects.create(
+        reader=reader,
+        work=work,
+        chapter=chapter,
+        visits=1,
+        chapters_seen=work.chapter_count,
+        last_read_at=timezone.now(),
+    )
+    reading.new_chapters, reading.first_new_position = 0, 1
+    return reading
+
+
+CHAPTER, PARAGRAPH = Reading._meta.get_field("chapter"), Reading._meta.get_field("paragraph")
+
+
+def _next_visit(reading, *, work, chapter, move):
+    """One UPDATE, no lock or transaction: a reading page is the archive's busiest write.
+    The place moves in the statement itself, so a paragraph saved a moment ago by the same
+    reader (record_place) is reset only if this visit really moves to another chapter."""
+    moves = Q(chapter__isnull=True)
+    if move:
+        moves |= ~Q(chapter=chapter)
+    now = timezone.now()
+    Reading.objects.filter(pk=reading.pk).update(
+        chapter=Case(
+            When(moves, then=Value(chapter.pk)), default=F("chapter"), output_field=CHAPTER
+        ),
+        paragraph=Case(When(moves, then=Value(0)), default=F("paragraph"), output_field=PARAGRAPH),
+        visits=F("visits") + 1,
+        chapters_seen=work.chapter_count,
+        last_read_at=now,
+    )
+    # The same change on the row read, for this page; chapters posted since the reader's
+    # last visit are told once, on this page.
+    if (move and reading.chapter_id != chapter.pk) or reading.chapter_id is None:
         reading.chapter, reading.paragraph = chapter, 0
-    # Chapters posted since the reader's last visit, told once on this page; not saved.
-    reading.new_chapters = max(work.chapter_count - reading.chapters_seen, 0) if reading.pk else 0
+    reading.new_chapters = max(work.chapter_count - reading.chapters_seen, 0)
     reading.first_new_position = reading.chapters_seen + 1
     reading.visits += 1
-    reading.chapters_seen = work.chapter_count
-    reading.last_read_at = timezone.now()
-    reading.save()
+    reading.chapters_seen, reading.last_read_at = work.chapter_count, now
     return reading
 
 

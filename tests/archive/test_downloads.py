@@ -339,9 +339,9 @@ def test_file_is_built_once_per_revision(client, django_assert_num_queries):
     work = make_work(chapters=1)
     first = client.get(url(work, "epub")).content
     Chapter.objects.filter(work=work).update(body="<p>Rewritten.</p>")
-    # session-free guest: work (with creator), its tags, its warnings; the file comes
-    # from the cache, so the chapters are not read
-    with django_assert_num_queries(3):
+    # session-free guest: work (with creator; its warnings come with it), its tags; the file
+    # comes from the cache, so the chapters are not read
+    with django_assert_num_queries(2):
         cached = client.get(url(work, "epub")).content
     assert cached == first
     Work.objects.filter(pk=work.pk).update(revision=2)
@@ -359,8 +359,8 @@ def test_a_renamed_tag_is_a_new_file_even_in_the_same_revision(client):
 def test_download_query_count_for_a_reader(client_for, reader_show, django_assert_num_queries):
     work = make_work(rating="explicit", warnings=["non-con"], chapters=3)
     client = client_for(reader_show)
-    # session, reader, work (with creator), tags, warnings, standing choices, chapters
-    with django_assert_num_queries(7):
+    # session, reader, work (with creator and its warnings), standing choices, tags, chapters
+    with django_assert_num_queries(6):
         response = client.get(url(work, "epub"))
     assert response.status_code == 200
 
