@@ -1,30 +1,17 @@
 """Template helpers for reading pages: paragraph anchors and the reader's saved place."""
 
-from html.parser import HTMLParser
+import re
 
 from django import template
 from django.utils.safestring import mark_safe
 
 register = template.Library()
 
-
-class _ParagraphFinder(HTMLParser):
-    """Finds where each <p> start tag ends, so an id can be added just before its ">"."""
-
-    def __init__(self, markup):
-        super().__init__(convert_charrefs=False)
-        self.line_starts = [0]
-        for index, char in enumerate(markup):
-            if char == "\n":
-                self.line_starts.append(index + 1)
-        self.insert_at = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "p":
-            line, column = self.getpos()
-            text = self.get_starttag_text()
-            end = self.line_starts[line - 1] + column + len(text)
-            self.insert_at.append(end - (2 if text.endswith("/>") else 1))
+# Every tag of a sanitised body, in order. The sanitiser (nh3) writes text with "<" escaped
+# and every attribute value in double quotes with '"' escaped, so each "<" opens a tag and
+# a tag ends at the first ">" outside quotes; group 1 is set for a <p> start tag. A regular
+# expression reads a long chapter in a fraction of the time html.parser takes.
+_TAG = re.compile(r'<(p(?=[\s/>]))?(?:[^>"]|"[^"]*")*>')
 
 
 @register.filter(is_safe=True)
@@ -35,13 +22,13 @@ def number_paragraphs(body, position):
     reading" can land on any paragraph; the chapter position keeps ids unique on the
     entire-work page. Sanitised bodies carry no ids of their own.
     """
-    finder = _ParagraphFinder(body)
-    finder.feed(body)
-    finder.close()
-    pieces, previous = [], 0
-    for number, index in enumerate(finder.insert_at, start=1):
-        pieces += [body[previous:index], f' id="c{position}-p{number}"']
-        previous = index
+    pieces, previous, number = [], 0, 0
+    for tag in _TAG.finditer(body):
+        if tag.group(1):
+            number += 1
+            end = tag.end() - (2 if tag.group().endswith("/>") else 1)
+            pieces += [body[previous:end], f' id="c{position}-p{number}"']
+            previous = end
     pieces.append(body[previous:])
     return mark_safe("".join(pieces))
 

@@ -3,15 +3,19 @@
 import re
 import threading
 import time
+from html.parser import HTMLParser
 
 import pytest
 from django.db import OperationalError, connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archive.models import Chapter, Reading, Work
 from archive.reading import history as reading_history
 from archive.templatetags.reading import number_paragraphs
+from archive.writing.sanitize import sanitize_html
 from tests.factories import make_reader, make_work
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +64,37 @@ def test_markup_inside_attributes_is_not_taken_for_a_paragraph():
     assert number_paragraphs(body, 1) == (
         '<p id="c1-p1"><a href="https://example.com" title="<p>">link</a></p>'
     )
+
+
+class _Paragraphs(HTMLParser):
+    """The paragraphs html.parser finds, to check the regular expression against."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=False)
+        self.ids = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "p":
+            self.ids.append(dict(attrs).get("id"))
+
+
+MARKUP = st.lists(
+    st.sampled_from(
+        ["<p>", "</p>", "<p class='x'>", "<pre>", "<param>", "<em>", "</em>", "<br/>", "<hr>",
+         '<a title="<p>" href="/">', "</a>", "<blockquote>", "</blockquote>", "<ul><li>",
+         "</li></ul>", "<!-- <p> -->", "text", " > ", '"', "&lt;p&gt;", "<p/>", "<P>"]
+    )
+).map("".join)  # fmt: skip
+
+
+@given(MARKUP)
+def test_every_paragraph_of_sanitised_markup_is_numbered_once(markup):
+    body = sanitize_html(markup)
+    parser = _Paragraphs()
+    parser.feed(number_paragraphs(body, 2))
+    parser.close()
+    assert parser.ids == [f"c2-p{n}" for n in range(1, len(parser.ids) + 1)]
+    assert len(parser.ids) == body.count("<p") - body.count("<pre")
 
 
 def test_paragraph_ids_are_unique_on_the_entire_work(client):
