@@ -7,13 +7,13 @@ blurb's HTML is therefore cached under a key that names everything it shows:
 - every column of the work's row that the blurb prints (title, creator, summary, rating,
   dates, counts such as kudos and hits, which change without a new revision) and its
   `revision`, bumped by every edit of the work or its chapters;
-- what it shows from other rows: its creator's name (read with the work), and its tags and
-  warnings. A page read as a query takes the token of the listing generation with the works
-  (archive.listing.cache), which the functions that change a work's tags or warnings, rename
-  or merge a tag, or wrangle synonyms renew in the same transaction (posting, wrangling, the
-  importer, the admin: archive.writing.derived); so tags are read only for the blurbs not
-  cached. A page handed over as a list (a search's, which read its tags already) names its
-  tags and warnings in the key themselves.
+- what it shows from other rows: its creator's name (read with the work), its warnings (the
+  row's derived warning set) and its tags. The works are read with the token of the listing
+  generation (Work.objects.with_listing_generation(); archive.listing.cache), which the
+  functions that change a work's tags or warnings, rename or merge a tag, or wrangle
+  synonyms renew in the same transaction (posting, wrangling, the importer, the admin:
+  archive.writing.derived); so tags are read only for the blurbs not cached. Works handed
+  over without the token name their tags in the key themselves.
 
 So a key can only find the HTML drawn from the same data: an edit, a rename or a kudos shows
 at once, under a new key. The blurb is rendered without a request, so nothing depending on the
@@ -66,14 +66,14 @@ RELATED = ["tags"]
 
 def render(works):
     """[(work, blurb HTML)] for a page's works: a QuerySet not yet read, or a list of works
-    that brought their tags and warnings (Work.objects.with_blurb())."""
+    read with their creators and either the listing generation or their tags."""
     if isinstance(works, QuerySet) and works._result_cache is None:
         works = list(works.prefetch_related(None).with_listing_generation())
-        if any(work.blurb_generation is None for work in works):  # the row is missing
-            prefetch_related_objects(works, *RELATED)
     else:
         works = list(works)
-        prefetch_related_objects(works, *RELATED)  # nothing to do when they brought them
+    # Works read without the generation (or with its row missing) are keyed by their tags;
+    # nothing to do for those that brought them.
+    prefetch_related_objects([work for work in works if _by_tags(work)], *RELATED)
     if not works:
         return []  # no round trip to the cache for an empty page
     keys = [_key(work) for work in works]
@@ -86,6 +86,10 @@ def render(works):
         cache.set_many(drawn, TIMEOUT)
         found.update(drawn)
     return [(work, mark_safe(found[key])) for work, key in zip(works, keys, strict=True)]
+
+
+def _by_tags(work):
+    return getattr(work, "blurb_generation", None) is None
 
 
 def _key(work):

@@ -12,7 +12,16 @@ import re
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections, transaction
-from django.db.models import BooleanField, Case, ExpressionWrapper, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape, strip_tags
 
@@ -152,7 +161,7 @@ class Ranking:
         """The shown matches from `start` to `stop`, with what their blurbs show; `counts`
         (shown, hidden) is needed once `hiding` hides anything (see _Matches.page)."""
         ids = self._ids(start, stop, counts)
-        found = Work.objects.with_blurb().in_bulk(ids)
+        found = Work.objects.select_related("creator").with_listing_generation().in_bulk(ids)
         # A kept id whose work was deleted since is left out rather than failing the page.
         return [found[work_id] for work_id in ids if work_id in found]
 
@@ -364,13 +373,14 @@ def snippets(works, query, *, readable):
         anywhere = Q()
         for word in words:
             anywhere |= Q(body__icontains=word)
-        chapters = (
-            Chapter.objects.filter(anywhere, work__in=readable_ids)
-            .order_by("work_id", "position")
-            .values_list("work_id", "body")
+        # The first chapter with a match, one per work: a long work's other chapters are
+        # neither sent nor read.
+        first = Chapter.objects.filter(anywhere, work=OuterRef("pk")).order_by("position")
+        bodies = Work.objects.filter(pk__in=readable_ids).annotate(
+            body=Subquery(first.values("body")[:1])
         )
-        for work_id, body in chapters:
-            if work_id not in found:
+        for work_id, body in bodies.values_list("pk", "body"):
+            if body:
                 found[work_id] = _passage(body, words)
     for work in works:
         if work.pk not in found and work.summary:
@@ -380,13 +390,35 @@ def snippets(works, query, *, readable):
     return {work_id: passage for work_id, passage in found.items() if passage}
 
 
+# How much markup around the first match a passage is read from: enough for its words.
+AROUND_MATCH = 2000
+
+
 def _passage(markup, words):
-    """The words around the first match, escaped, with matches wrapped in <mark>."""
+    """The words around the first match, escaped, with matches wrapped in <mark>.
+
+    Only the markup around the first place a word occurs is read (a chapter can be long);
+    if that place was inside a tag, or the words only match once unescaped, all of it is.
+    """
+    heads = [word.split()[0] for word in words]
+    hit = re.search("|".join(re.escape(head) for head in heads), markup, re.IGNORECASE)
+    if hit is None or len(markup) <= 3 * AROUND_MATCH:
+        return _passage_in(markup, heads)
+    # From just after a tag ends to just before one begins, so no tag is cut in two.
+    start = markup.rfind(">", 0, max(hit.start() - AROUND_MATCH, 0)) + 1
+    end = markup.find("<", hit.end() + AROUND_MATCH)
+    end = len(markup) if end == -1 else end
+    around = _passage_in(markup[start:end], heads, before=start > 0, after=end < len(markup))
+    return around or _passage_in(markup, heads)
+
+
+def _passage_in(markup, heads, *, before=False, after=False):
+    """The passage from `markup`, which may be a part of a longer text (`before` and
+    `after` say whether there is more on either side); "" when no word matches in it."""
     text = html.unescape(strip_tags(markup.replace("<", " <")))
     tokens = text.split()
-    lowered = [token.lower() for token in tokens]
     start = next(
-        (i for i, token in enumerate(lowered) if any(word.split()[0] in token for word in words)),
+        (i for i, token in enumerate(tokens) if any(head in token.lower() for head in heads)),
         None,
     )
     if start is None:
@@ -395,10 +427,10 @@ def _passage(markup, words):
     window = tokens[first : first + SNIPPET_WORDS]
     marked = [
         f"<mark>{escape(token)}</mark>"
-        if any(word.split()[0] in token.lower() for word in words)
+        if any(head in token.lower() for head in heads)
         else escape(token)
         for token in window
     ]
-    prefix = "… " if first else ""
-    suffix = " …" if first + SNIPPET_WORDS < len(tokens) else ""
+    prefix = "… " if first or before else ""
+    suffix = " …" if first + SNIPPET_WORDS < len(tokens) or after else ""
     return prefix + " ".join(marked) + suffix

@@ -66,6 +66,28 @@ def test_after_consent_the_snippet_may_quote_the_text(client, works):
     assert "bled quietly" in response.content.decode()
 
 
+def test_a_snippet_quotes_the_first_matching_chapter_around_its_first_match(client, db):
+    filler = "".join(f"<p>Plain words number {n} go on.</p>" for n in range(600))
+    work = make_work(chapters=3)
+    Chapter.objects.filter(work=work, position=1).update(body=filler)
+    Chapter.objects.filter(work=work, position=2).update(
+        body=f'{filler}<p><a href="/heron">Not</a> a <em>grey</em> heron stood.</p>{filler}'
+    )
+    Chapter.objects.filter(work=work, position=3).update(body="<p>A heron again.</p>")
+    search.update_search_documents([work.pk])
+    passage = search.snippets([work], "heron", readable={work.pk})[work.pk]
+    # the match inside the link's address is not text; the passage runs on both sides
+    assert passage.startswith("… ") and passage.endswith(" …")
+    assert "Not a grey <mark>heron</mark> stood. Plain words number 0" in passage
+
+
+def test_a_word_found_only_in_markup_gives_no_snippet(client, db):
+    work = make_work()
+    long_text = "".join(f"<p>Plain words number {n} go on.</p>" for n in range(600))
+    Chapter.objects.filter(work=work).update(body=f'<p><a href="/ibis">x</a></p>{long_text}')
+    assert search.snippets([work], "ibis", readable={work.pk}) == {}
+
+
 def test_search_combines_with_filters(client, works):
     _, results = found(client, "cartographer", exclude_rating="explicit")
     assert results == {works["text"]}
@@ -85,8 +107,11 @@ def test_odd_queries_never_fail(client, works, query):
 
 def test_search_query_count(client, works, django_assert_num_queries):
     # the listing generation, the count with every facet (archive.listing.facets), works, their
-    # tags, their warnings, snippets' chapters, the matching series
-    with django_assert_num_queries(7):
+    # tags (to draw their blurbs), the first matching chapter of each, the matching series
+    with django_assert_num_queries(6):
+        client.get(SEARCH, {"q": "cartographer"})
+    # the same page again: its ranking, counts and blurbs are kept (no count, no tags)
+    with django_assert_num_queries(4):
         client.get(SEARCH, {"q": "cartographer"})
 
 
@@ -190,9 +215,10 @@ def test_pages_of_a_ranked_search_rank_nothing_again(
     for _ in range(5):
         with_text(make_work(), "The ferryman sang.")
     client.get(SEARCH, {"q": "ferryman"})
-    for page in [1, 2, 3]:
-        # the listing generation, works, their tags, their warnings, snippets' chapters, the
-        # matching series: no ranking, no count
-        with django_assert_num_queries(6):
+    # the listing generation, works (with the generation keying their blurbs), the tags of
+    # those whose blurbs are not drawn yet (all but page 1's), snippets' chapters, the
+    # matching series: no ranking, no count
+    for page, queries in [(1, 4), (2, 5), (3, 5)]:
+        with django_assert_num_queries(queries):
             response = client.get(SEARCH, {"q": "ferryman", "page": page})
         assert response.context["page"].paginator.count == 5
