@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -85,6 +86,7 @@ def new_work(request):
 
 @creator_only
 def edit_work(request, work):
+    prefetch_related_objects([work], "tags")  # the form's tag boxes, one query for all kinds
     form = WorkForm(request.POST or None, work=work)
     if form.is_valid():
         try:

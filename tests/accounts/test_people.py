@@ -354,10 +354,10 @@ def test_bookmark_pages_for_a_reader_query_count(
 ):
     client = client_for(listener)
     kept = reverse("archive:work_bookmarks", args=[bookmarked["kept"].pk])
-    # session, reader (with the inbox count), work, tags, warnings, excluded tags, muted
+    # session, reader (with the inbox count), work, tags, excluded tags, muted
     # people, standing choices, bookmarks shown and hidden (one count), the page of
     # bookmarks with readers, their tags
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         client.get(kept)
     calm = reverse("archive:reader_bookmarks", args=["calm"])
     # session, reader (with the inbox count), the owner, excluded tags, muted people,

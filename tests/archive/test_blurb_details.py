@@ -154,16 +154,16 @@ def _listing_pages(creator, tag):
 @pytest.mark.parametrize(
     "page_index, queries",
     [
-        # the listing generation, the count, the works, their tags, their warnings
-        (0, 5),
+        # the listing generation, the count, the works, their tags (warnings come with them)
+        (0, 4),
         # the tag, its synonyms, the listing generation, the facets with the count, the
-        # works, their tags, their warnings
-        (1, 7),
-        # the person, the count, the series, the works, their tags, their warnings
-        (2, 6),
-        # the listing generation, the ranked matches, the works, their tags, their
-        # warnings, the snippets' chapters, the matching series
-        (3, 7),
+        # works, their tags
+        (1, 6),
+        # the person, the count, the series, the works, their tags
+        (2, 5),
+        # the listing generation, the ranked matches, the works, their tags, the first
+        # matching chapter of each, the matching series
+        (3, 6),
     ],
 )
 def test_listing_query_counts_do_not_grow_with_the_works(

@@ -389,8 +389,8 @@ def test_my_bookmarks_query_count(client_for, reader_ask, django_assert_num_quer
     client = client_for(reader_ask)
     # session, reader, consent choices, excluded tags, muted people, my tags, count (shown and
     # hidden), bookmarks with readers, bookmark tags, works I may see with creators, work
-    # tags, work warnings
-    with django_assert_num_queries(12):
+    # tags
+    with django_assert_num_queries(11):
         client.get(MINE, {"tag": "all", "sort": "title"})
 
 
@@ -399,8 +399,8 @@ def test_work_bookmarks_query_count(client, django_assert_num_queries, size):
     work = make_work()
     for n in range(size):
         bookmarks.save_bookmark(reader=quick_reader(f"r{n}"), work=work, tags=["x"])
-    # work, tags, warnings, count, bookmarks with readers, bookmark tags
-    with django_assert_num_queries(6):
+    # work, tags, count, bookmarks with readers, bookmark tags
+    with django_assert_num_queries(5):
         client.get(works_page(work))
 
 
@@ -417,8 +417,8 @@ def test_bookmark_form_query_count(client_for, reader_ask, django_assert_num_que
     work = make_work()
     bookmarks.save_bookmark(reader=reader_ask, work=work, tags=["x"])
     client = client_for(reader_ask)
-    # session, reader, work, tags, warnings, my bookmark, its tags
-    with django_assert_num_queries(7):
+    # session, reader, work, tags, my bookmark, its tags
+    with django_assert_num_queries(6):
         client.get(bookmark_url(work))
 
 
@@ -426,16 +426,16 @@ def test_saving_a_bookmark_query_count(client_for, reader_ask, django_assert_num
     work = make_work()
     client = client_for(reader_ask)
     # session, reader, the rate limit's count (start the minute's, purge expired ones), work,
-    # its tags, its warnings, my bookmark (none yet); savepoint, my bookmark locked, savepoint,
+    # its tags, my bookmark (none yet); savepoint, my bookmark locked, savepoint,
     # insert, release; tags by name, then savepoint, insert and release for each of the 2 new
     # ones; links to other tags removed, links added, public count; release
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(23):
         client.post(bookmark_url(work), form_data(notes="First.", tags="a, b"))
     # session, reader, the rate limit's count (the minute's is started: add it to it), work,
-    # its tags, its warnings, my bookmark, its tags (the form's initial value); savepoint, my
+    # its tags, my bookmark, its tags (the form's initial value); savepoint, my
     # bookmark locked, update; tags by name, savepoint, insert and release for the new one;
     # the link to "a" removed, links added; release (the public count is unchanged)
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(18):
         client.post(bookmark_url(work), form_data(notes="Second.", tags="b, c"))
     assert sorted(Bookmark.objects.get().tags.names()) == ["b", "c"]
 
@@ -447,10 +447,10 @@ def test_signed_in_work_page_query_count(client_for, reader_ask, django_assert_n
     reader_ask.history_enabled = False
     reader_ask.save()
     client = client_for(reader_ask)
-    # session, reader (with the inbox count), work, tags, warnings, consent choices, hit count
-    # update, chapter index with the first chapter's text, whether it is in a series, my
-    # kudos, bookmark, mark for later and subscription, kudos givers
-    with django_assert_num_queries(11):
+    # session, reader (with the inbox count), work, tags (drawing the header), consent
+    # choices, hit count update, chapter index with the first chapter's text, whether it is
+    # in a series, my kudos, bookmark, mark for later and subscription, kudos givers
+    with django_assert_num_queries(10):
         client.get(work.get_absolute_url())
 
 
@@ -703,8 +703,8 @@ def test_my_bookmarks_with_hidden_and_deleted_works_query_count(
     client = client_for(reader_hide)
     # session, reader, consent choices, excluded tags, muted people, my tags, count (shown and
     # hidden), bookmarks with readers, bookmark tags, works I may see with creators, work
-    # tags, work warnings
-    with django_assert_num_queries(12):
+    # tags
+    with django_assert_num_queries(11):
         response = client.get(MINE, {"sort": "title"})
     assert response.context["listed"].hidden == size
     assert response.context["page"].paginator.count == 2 * size

@@ -175,11 +175,11 @@ def test_control_characters_in_a_title_do_not_break_the_feed(client):
 def test_public_feed_query_count(client, django_assert_num_queries, works):
     for _ in range(works):
         make_work(rating="mature", tags=[("Naruto", TagKind.FANDOM)])
-    # works (with creators), their tags, their warnings
-    with django_assert_num_queries(3):
+    # works (with creators), their tags
+    with django_assert_num_queries(2):
         client.get(LATEST)
-    # the tag, works, their tags, their warnings
-    with django_assert_num_queries(4):
+    # the tag, works, their tags
+    with django_assert_num_queries(3):
         client.get(tag_feed("naruto"))
 
 
@@ -189,10 +189,10 @@ def test_private_feed_query_count(client, token, django_assert_num_queries, work
         make_work(tags=[("Naruto", TagKind.FANDOM)])
     excluded = make_work(tags=[("Excluded", TagKind.ADDITIONAL)]).tags.get()
     ExcludedTag.objects.create(reader=token.reader, tag=excluded)
-    # token with reader, standing choices, excluded tags, muted people, works, tags, warnings
-    with django_assert_num_queries(7):
+    # token with reader, standing choices, excluded tags, muted people, works, tags
+    with django_assert_num_queries(6):
         response = client.get(private_latest(token))
     assert len(parse(response).entries) == works
     # the same, and the tag
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get(reverse("archive:private_feed_tag", args=[token.key, "naruto"]))

@@ -349,9 +349,9 @@ def test_a_readers_search_ranks_and_counts_hidden_matches_in_one_query(
 ):
     client = client_for(excluder)
     # session, reader, standing choices, excluded tags, muted people, the listing generation,
-    # the ranked matches with what is hidden, the page's works, their tags, their warnings,
-    # snippets' chapters, the matching series
-    with django_assert_num_queries(12):
+    # the ranked matches with what is hidden, the page's works, their tags, the first
+    # matching chapter of each, the matching series
+    with django_assert_num_queries(11):
         response = client.get(reverse("archive:search"), {"q": "Summary"})
     assert titles(response, corpus) == {"w1", "w5"}
     assert response.context["hidden_count"] == 3

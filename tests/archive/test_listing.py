@@ -54,8 +54,8 @@ def test_a_plain_listing_counts_shown_and_hidden_works_in_one_query(
 ):
     request = request_for(reader_hide)
     # standing choices, excluded tags, muted people, the shown and hidden works (one count),
-    # the page of works, their tags, their warnings
-    with django_assert_num_queries(7):
+    # the page of works, their tags
+    with django_assert_num_queries(6):
         found = listing(request, works=Work.objects.all(), per_page=2)
         works = list(found.page.object_list)
     assert (found.shown, found.hidden) == (3, 2)
@@ -90,9 +90,9 @@ def test_a_filtered_listing_counts_once_until_the_works_change(
     first = listing(request, works=Work.objects.all(), filters=filters, cache_as="test")
     assert (first.shown, first.hidden) == (3, 2)
     assert first.facets.total == first.shown
-    # the listing generation, the page of works, their tags, their warnings: the counts and
+    # the listing generation, the page of works, their tags: the counts and
     # facets come from the cache (the reader's exclusions were read once for the request)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         again = listing(request, works=Work.objects.all(), filters=filters, cache_as="test")
         list(again.page.object_list)
     assert (again.shown, again.hidden, again.facets) == (first.shown, first.hidden, first.facets)
@@ -104,8 +104,8 @@ def test_a_filtered_listing_counts_once_until_the_works_change(
 
 
 def test_facets_give_the_count_when_nothing_hides(request_for, shelf, django_assert_num_queries):
-    # the facets (whose total is the count), the page of works, their tags, their warnings
-    with django_assert_num_queries(4):
+    # the facets (whose total is the count), the page of works, their tags
+    with django_assert_num_queries(3):
         found = listing(
             request_for(None), works=Work.objects.all(), filters=QueryDict("rating=general")
         )
@@ -129,8 +129,8 @@ def test_a_ranked_page_past_the_end_is_the_last_page(request_for, shelf):
 
 def test_a_catalog_reads_one_more_work_instead_of_counting(shelf, django_assert_num_queries):
     make_work(title="Draft", is_posted=False)
-    # the works (one more than the page), their tags, their warnings
-    with django_assert_num_queries(3):
+    # the works (one more than the page), their tags
+    with django_assert_num_queries(2):
         first = listing(None, works=Work.objects.all(), per_page=4, counted=False)
     assert first.page.has_next() and len(first.page.object_list) == 4
     last = listing(None, works=Work.objects.all(), per_page=4, page=2, counted=False)

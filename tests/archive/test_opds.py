@@ -365,14 +365,14 @@ def test_public_catalog_query_counts(client, django_assert_num_queries, works):
         make_work(rating="mature", tags=[("Naruto", TagKind.FANDOM)])
     with django_assert_num_queries(0):
         client.get(ROOT)
-    # works (with creators), their tags, their warnings
-    with django_assert_num_queries(3):
+    # works (with creators), their tags
+    with django_assert_num_queries(2):
         client.get(LATEST)
     # the fandoms, ordered by use (one query with a subquery)
     with django_assert_num_queries(1):
         client.get(FANDOMS)
-    # the tag, then works, tags, warnings
-    with django_assert_num_queries(4):
+    # the tag, then works, tags
+    with django_assert_num_queries(3):
         client.get(reverse("archive:opds_tag", args=["naruto"]))
 
 
@@ -383,8 +383,8 @@ def test_private_catalog_query_counts(client, token, django_assert_num_queries, 
     # token with reader, standing choices, excluded tags, muted people
     with django_assert_num_queries(4):
         client.get(private("root", token))
-    # the same, then works, tags, warnings
-    with django_assert_num_queries(7):
+    # the same, then works, tags
+    with django_assert_num_queries(6):
         response = client.get(private("latest", token))
     assert response.content.count(opds.ACQUIRE.encode()) == works
     # token with reader, choices, excluded tags, muted people, the fandoms

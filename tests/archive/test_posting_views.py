@@ -493,8 +493,8 @@ def test_my_works_query_count(client_for, creator, django_assert_num_queries):
     for _ in range(3):
         make_work(creator=creator, tags=[("Naruto", TagKind.FANDOM)])
     client = client_for(creator)
-    # session, reader, count, works with creators, their tags, their warnings
-    with django_assert_num_queries(6):
+    # session, reader, count, works with creators, their tags
+    with django_assert_num_queries(5):
         client.get(MY_WORKS)
 
 
@@ -507,22 +507,22 @@ def test_new_work_query_count(client_for, creator, django_assert_num_queries):
 
 def test_edit_work_query_count(client_for, creator, posted, django_assert_num_queries):
     client = client_for(creator)
-    # session, reader, is it theirs, work with creator, tags, warnings, chapter list
-    with django_assert_num_queries(7):
+    # session, reader, is it theirs, work with creator, tags (for the form), chapter list
+    with django_assert_num_queries(6):
         client.get(url("edit_work", posted))
 
 
 def test_new_chapter_query_count(client_for, creator, posted, django_assert_num_queries):
     client = client_for(creator)
-    # session, reader, is it theirs, work with creator, tags, warnings
-    with django_assert_num_queries(6):
+    # session, reader, is it theirs, work with creator
+    with django_assert_num_queries(4):
         client.get(url("new_chapter", posted))
 
 
 def test_edit_chapter_query_count(client_for, creator, posted, django_assert_num_queries):
     client = client_for(creator)
-    # session, reader, is it theirs, work with creator, tags, warnings, chapter
-    with django_assert_num_queries(7):
+    # session, reader, is it theirs, work with creator, chapter
+    with django_assert_num_queries(5):
         client.get(url("edit_chapter", posted, 2))
 
 
@@ -540,8 +540,9 @@ def test_the_chapter_page_costs_its_creator_no_extra_query(
     client_for, creator, posted, django_assert_num_queries
 ):
     client = client_for(creator)
-    # session, reader, work, tags, warnings, chapter index with the shown chapter's text,
-    # reading history (savepoint, read, write, release), whether the work is in a series, the
-    # reader's kudos and bookmark marks: the creator's controls read only what is loaded
-    with django_assert_num_queries(12):
+    # session, reader, work, tags (drawing the header), chapter index with the shown
+    # chapter's text, reading history (read, savepoint, the first reading, release), whether
+    # the work is in a series, the reader's kudos and bookmark marks: the creator's controls
+    # read only what is loaded
+    with django_assert_num_queries(11):
         client.get(reverse("archive:chapter_detail", args=[posted.pk, 2]))

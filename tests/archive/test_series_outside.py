@@ -91,8 +91,8 @@ def test_a_series_feed_without_posted_works_is_404(client, creator):
 
 
 def test_series_feed_query_count(client, series, django_assert_num_queries):
-    # the series with its creator, the works, their tags, their warnings
-    with django_assert_num_queries(4):
+    # the series with its creator, the works, their tags
+    with django_assert_num_queries(3):
         client.get(reverse("archive:feed_series", args=[series.pk]))
 
 
@@ -144,8 +144,8 @@ def test_opds_series_query_counts(client, series, django_assert_num_queries):
     # the series and their counts
     with django_assert_num_queries(1):
         client.get(reverse("archive:opds_series_list"))
-    # the series, the page of works, their tags, their warnings
-    with django_assert_num_queries(4):
+    # the series, the page of works, their tags
+    with django_assert_num_queries(3):
         client.get(reverse("archive:opds_series", args=[series.pk]))
 
 

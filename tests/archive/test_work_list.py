@@ -109,8 +109,8 @@ def test_hidden_works_leave_the_list_and_the_count(client_for, reader_hide):
 def test_guest_index_query_count_does_not_grow_with_works(client, django_assert_num_queries, works):
     for _ in range(works):
         make_work(tags=[("Naruto", TagKind.FANDOM)])
-    # the listing generation, count, works (with creators), their tags, their warnings
-    with django_assert_num_queries(5):
+    # the listing generation, count, works (with creators), their tags
+    with django_assert_num_queries(4):
         client.get(INDEX)
 
 
@@ -119,6 +119,6 @@ def test_reader_index_query_count(client_for, reader_ask, django_assert_num_quer
     for _ in range(3):
         make_work()
     # session, reader, standing choices, excluded tags, muted people, the listing generation,
-    # count, works, tags, warnings
-    with django_assert_num_queries(10):
+    # count, works, tags
+    with django_assert_num_queries(9):
         client.get(INDEX)

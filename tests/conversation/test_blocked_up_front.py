@@ -122,10 +122,10 @@ def test_the_threads_page_reads_blocks_and_mutes_in_one_query(
     client_for, django_assert_num_queries, work, bob, blocked_by_author
 ):
     client = client_for(bob)
-    # session, reader (with the header's unread count), work, its tags, its warnings, standing
-    # choices, the chapter, the comment settings, the blockers and the muted (one query),
+    # session, reader (with the header's unread count), work, standing choices, the chapter,
+    # the comment settings, the blockers and the muted (one query),
     # counting the threads, the page's threads, their comments (with authors and chapters)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         client.get(chapter_url(work))
 
 
@@ -178,11 +178,11 @@ def test_kudos_on_a_work_with_a_creator_query_count(
 ):
     client = client_for(alice)
     # session, reader, the rate limit's count (start the minute's, purge expired ones), work,
-    # tags, warnings, consent choices, whether its creator blocks the reader, savepoint,
+    # tags, consent choices, whether its creator blocks the reader, savepoint,
     # insert kudos, count update, release savepoint; and the creator's first kudos notice of
     # the day (tests/conversation/test_kudos_notices.py): mutes, the day's notice, savepoint,
     # insert, release, the day's count and names, the notice written
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(20):
         client.post(kudos_url(work))
 
 

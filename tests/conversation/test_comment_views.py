@@ -497,10 +497,10 @@ def test_a_thread_renders_in_the_same_queries_for_2_or_200_comments(
     reader = make_reader("watcher", choice=StandingChoice.SHOW)
     relations.mute(reader=reader, muted=bob)
     client = client_for(reader)
-    # session, reader (with the header's unread count), work, its tags, its warnings, standing
-    # choices, the chapter, the comment settings, counting the threads, the page's threads,
+    # session, reader (with the header's unread count), work, standing choices, the chapter,
+    # the comment settings, counting the threads, the page's threads,
     # their comments (with authors and chapters), the muted.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         response = client.get(chapter_url(work))
     assert text(response).count('class="comment ') == size
 
@@ -510,9 +510,9 @@ def test_a_guests_comments_page_queries_are_pinned(
 ):
     thread_of(work, 5, [alice, bob])
     client = client_for(None)
-    # work, its tags, its warnings, the chapter, the comment settings, counting the
+    # work (its warnings come with it), the chapter, the comment settings, counting the
     # threads, the page's threads, their comments (no session yet, no mutes, no inbox).
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         client.get(chapter_url(work))
 
 
@@ -524,10 +524,10 @@ def test_the_creators_comments_page_queries_are_pinned(
     comment(work, alice, "Held one.")
     comment(work, bob, "Held two.")
     client = client_for(author)
-    # session, reader (with the header's unread count), work, its tags, its warnings, the
-    # chapter, the comment settings, the held comments to approve, counting the threads,
+    # session, reader (with the header's unread count), work, the chapter, the comment
+    # settings, the held comments to approve, counting the threads,
     # the page's threads, their comments, the muted. The creator skips the gate.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         response = client.get(chapter_url(work))
     assert "2 comments on this work wait for your approval." in text(response)
 

@@ -32,10 +32,10 @@ def test_the_creator_sees_no_subscribe_nor_mark_on_their_work(
     chapter_two = reverse("archive:chapter_detail", args=[work.pk, 2])
     client = client_for(creator)
     # As the reading pages' pins (tests/archive/test_reading.py): session, reader, work,
-    # tags, warnings, chapter index with the chapter's text (one query since issue 21),
-    # the reading (savepoint, read, write, release), series, the reader's marks on the
-    # work. Hiding the controls costs none.
-    with django_assert_num_queries(12):
+    # tags (drawing the header), chapter index with the chapter's text (one query since
+    # issue 21), the reading (read; savepoint, the first reading, release), series, the
+    # reader's marks on the work. Hiding the controls costs none.
+    with django_assert_num_queries(11):
         own = client.get(chapter_two).content.decode()
     assert controls(own, work) == {"subscribe": False, "mark": False}
     assert "Bookmark" in own  # a creator may still keep a bookmark of their own work
