@@ -81,8 +81,12 @@ class ChapterInline(admin_input.StackedInline):
         "body",
         "end_notes",
         "published",
+        "is_posted",
+        "post_at",
     ]
-    readonly_fields = ["word_count"]
+    # A draft is posted by its creator or the job worker, which put it after the posted
+    # chapters and tell subscribers (archive.writing.posting.post_chapter).
+    readonly_fields = ["word_count", "is_posted", "post_at"]
     show_change_link = True
 
 
@@ -269,8 +273,12 @@ class ChapterAdmin(admin_input.ModelAdmin):
         "body",
         "end_notes",
         "published",
+        "is_posted",
+        "post_at",
     ]
-    readonly_fields = ["word_count"]
+    # A draft is posted by its creator or the job worker, which put it after the posted
+    # chapters and tell subscribers (archive.writing.posting.post_chapter).
+    readonly_fields = ["word_count", "is_posted", "post_at"]
 
     @transaction.atomic
     def save_model(self, request, obj, form, change):

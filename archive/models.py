@@ -345,6 +345,23 @@ class WorkWarning(models.Model):
         return self.get_warning_display()
 
 
+class ChapterQuerySet(models.QuerySet):
+    def posted(self):
+        """Chapters every reader of the work may read: the others are its creator's drafts."""
+        return self.filter(is_posted=True)
+
+    def visible_to(self, user, *, work):
+        """Every chapter of `work` for its creator and staff; only the posted ones for
+        anyone else, who never learns that drafts exist."""
+        if user.is_authenticated and (user.is_staff or work.is_owned_by(user)):
+            return self
+        return self.posted()
+
+    def due(self, now):
+        """Drafts whose scheduled time has come."""
+        return self.filter(is_posted=False, post_at__lte=now)
+
+
 class Chapter(models.Model):
     work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="chapters")
     position = models.PositiveSmallIntegerField()
@@ -355,6 +372,15 @@ class Chapter(models.Model):
     body = models.TextField()
     word_count = models.PositiveIntegerField(default=0, editable=False)
     published = models.DateField()
+    # False for a draft: a chapter its creator saved on a work without posting it, seen by
+    # them and staff only and counted nowhere (chapter and word counts, search, downloads,
+    # alerts) until it is posted. Drafts come after the posted chapters, so the posted ones
+    # are always 1…chapter_count (archive.writing.posting keeps them so).
+    is_posted = models.BooleanField(default=True)
+    # When the job worker posts a draft by itself (archive.writing.scheduling).
+    post_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ChapterQuerySet.as_manager()
 
     class Meta:
         ordering = ["work", "position"]
@@ -363,6 +389,18 @@ class Chapter(models.Model):
                 fields=["work", "position"], name="chapter_position_unique_per_work"
             ),
             models.CheckConstraint(condition=Q(position__gte=1), name="chapter_position_positive"),
+            models.CheckConstraint(
+                condition=Q(post_at__isnull=True) | Q(is_posted=False),
+                name="chapter_scheduled_is_a_draft",
+            ),
+        ]
+        indexes = [
+            # The job worker's sweep for drafts due to be posted reads only scheduled drafts.
+            models.Index(
+                fields=["post_at"],
+                condition=Q(is_posted=False, post_at__isnull=False),
+                name="chapter_scheduled_idx",
+            ),
         ]
 
     def __str__(self):

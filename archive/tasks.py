@@ -4,6 +4,7 @@ from huey import crontab
 
 from archive.listing import cache
 from archive.reading import hits
+from archive.writing import scheduling
 from jobs.queue import job, periodic_job
 
 
@@ -11,6 +12,14 @@ from jobs.queue import job, periodic_job
 @periodic_job(crontab(minute="*"))
 def flush_hits():
     hits.flush()
+
+
+# Every minute, and at a worker's start: a scheduled chapter is posted within the minute of
+# its time, or as soon as a worker runs again if none ran then. Each chapter is posted once
+# whichever worker, or how many, runs this (archive.writing.scheduling).
+@periodic_job(crontab(minute="*"))
+def post_scheduled_chapters():
+    scheduling.post_due_chapters()
 
 
 # No retries: a listing found late again asks again, and past cache.LATE_SECONDS a request

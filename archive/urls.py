@@ -59,6 +59,11 @@ urlpatterns = [
         name="edit_chapter",
     ),
     path(
+        "works/<int:work_id>/chapters/<int:position>/post/",
+        posting.post_chapter,
+        name="post_chapter",
+    ),
+    path(
         "works/<int:work_id>/chapters/<int:position>/move/",
         posting.move_chapter,
         name="move_chapter",

@@ -573,6 +573,8 @@ FORMS = [
             "notes": hostile_text,
             "end_notes": hostile_text,
             "preview": choices("1"),
+            "when": choices("now", "draft", "scheduled"),
+            "post_at": st.one_of(hostile_text, st.sampled_from(["2099-01-01T10:00"])),
         },
     ),
     (
@@ -588,6 +590,7 @@ FORMS = [
         {"direction": choices("up", "down")},
     ),
     ("archive:post_work", {"work_id": 2}, "creator", {}),
+    ("archive:post_chapter", {"work_id": 0, "position": (0, 2)}, "creator", {}),
     (
         "archive:import_work",
         {},

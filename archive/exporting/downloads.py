@@ -358,7 +358,7 @@ def cached_file(work, kind, *, base_url=""):
     key = cache_key(work, kind, base_url)
     content = cache.get(key)
     if content is None:
-        chapters = list(work.chapters.order_by("position"))
+        chapters = list(work.chapters.posted().order_by("position"))
         build = build_epub if kind == "epub" else build_html
         content = build(work, chapters, base_url=base_url)
         if isinstance(content, str):

@@ -86,7 +86,8 @@ def build_epub(series, agreed, skipped, hidden_count, *, base_url=""):
 def _chapters_of(works):
     """{work id: its chapters in order}, in one query, for the parts agreed to only."""
     found = {}
-    rows = Chapter.objects.filter(work__in=[work.pk for work in works]).order_by("position")
+    rows = Chapter.objects.posted().filter(work__in=[work.pk for work in works])
+    rows = rows.order_by("position")
     for chapter in rows:
         found.setdefault(chapter.work_id, []).append(chapter)
     return found

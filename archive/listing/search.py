@@ -115,7 +115,7 @@ def _text_contains(term):
     return (
         Q(notes__icontains=term)
         | Q(end_notes__icontains=term)
-        | Q(pk__in=Chapter.objects.filter(body__icontains=term).values("work"))
+        | Q(pk__in=Chapter.objects.posted().filter(body__icontains=term).values("work"))
     )
 
 
@@ -344,7 +344,7 @@ def update_search_documents(work_ids=None):
         ) t ON true
         LEFT JOIN LATERAL (
             SELECT left(string_agg(ch.body, ' ' ORDER BY ch.position), {MAX_INDEXED_TEXT}) AS text
-            FROM {tables["chapter"]} ch WHERE ch.work_id = w.id
+            FROM {tables["chapter"]} ch WHERE ch.work_id = w.id AND ch.is_posted
         ) c ON true
         WHERE %(all)s OR w.id = ANY(%(ids)s::bigint[])
         ) made
@@ -373,9 +373,9 @@ def snippets(works, query, *, readable):
         anywhere = Q()
         for word in words:
             anywhere |= Q(body__icontains=word)
-        # The first chapter with a match, one per work: a long work's other chapters are
-        # neither sent nor read.
-        first = Chapter.objects.filter(anywhere, work=OuterRef("pk")).order_by("position")
+        # The first posted chapter with a match, one per work: a long work's other chapters
+        # are neither sent nor read.
+        first = Chapter.objects.posted().filter(anywhere, work=OuterRef("pk")).order_by("position")
         bodies = Work.objects.filter(pk__in=readable_ids).annotate(
             body=Subquery(first.values("body")[:1])
         )

@@ -102,7 +102,8 @@ def record_place(request, work_id):
         message = "Agree to what this work needs before reading it."
         return JsonResponse({"error": message}, status=403)
     position = form.cleaned_data["chapter"]
-    chapter = work.chapters.only("id", "work_id", "position").filter(position=position).first()
+    chapters = work.chapters.visible_to(request.user, work=work)
+    chapter = chapters.only("id", "work_id", "position").filter(position=position).first()
     if chapter is None:
         return JsonResponse({"error": "This work has no chapter at that position."}, status=404)
     recorded = reading_history.record_place(

@@ -14,6 +14,7 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.views.decorators.http import require_POST
 
 from archive.consent.gates import consent_required, metadata_only
@@ -96,7 +97,9 @@ def edit_work(request, work):
         else:
             messages.success(request, f"Your changes to “{form.cleaned_data['title']}” are saved.")
             return redirect(work)
-    chapters = work.chapters.order_by("position").only("work_id", "position", "title", "word_count")
+    chapters = work.chapters.order_by("position").only(
+        "work_id", "position", "title", "word_count", "is_posted", "post_at"
+    )
     context = {"form": form, "work": work, "chapters": list(chapters)}
     return render(request, "archive/work_form.html", context)
 
@@ -130,16 +133,11 @@ def delete_work(request, work_id):
 
 @creator_only
 def new_chapter(request, work):
-    form = ChapterForm(request.POST or None)
+    form = ChapterForm(request.POST or None, work=work)
     chapter = Chapter(work=work, position=work.chapter_count + 1)
     if form.is_valid() and "preview" not in request.POST:
-        chapter = posting.add_chapter(work=work, **form.cleaned_data)
-        if work.is_posted:
-            messages.success(request, f"{chapter.heading} is posted.")
-        else:
-            messages.success(
-                request, f"{chapter.heading} is saved. Your work is a draft until you post it."
-            )
+        chapter = posting.add_chapter(work=work, **form.chapter(), **form.posting())
+        messages.success(request, _saved(work, chapter))
         return redirect(chapter)
     return _chapter_form(request, work, chapter, form, new=True)
 
@@ -149,10 +147,39 @@ def edit_chapter(request, work, position):
     chapter = get_object_or_404(work.chapters, position=position)
     form = ChapterForm(request.POST or None, chapter=chapter)
     if form.is_valid() and "preview" not in request.POST:
-        chapter = posting.update_chapter(chapter=chapter, **form.cleaned_data)
-        messages.success(request, f"Your changes to {chapter.heading} are saved.")
+        was_draft = not chapter.is_posted
+        chapter = posting.update_chapter(chapter=chapter, **form.chapter(), **form.posting())
+        if was_draft:
+            messages.success(request, _saved(work, chapter))
+        else:
+            messages.success(request, f"Your changes to {chapter.heading} are saved.")
         return redirect(chapter)
     return _chapter_form(request, work, chapter, form, new=False)
+
+
+@require_POST
+@metadata_only
+def post_chapter(request, work_id, position):
+    """Post a draft chapter now (its creator's "Post now")."""
+    work = _get_work_for_creator(request, work_id)
+    chapter = get_object_or_404(
+        work.chapters.defer(*posting.CHAPTER_TEXT_FIELDS), position=position
+    )
+    chapter = posting.post_chapter(chapter=chapter)
+    messages.success(request, _saved(work, chapter))
+    return redirect(chapter)
+
+
+def _saved(work, chapter):
+    """What the creator is told once a chapter is saved."""
+    if not work.is_posted:
+        return f"{chapter.heading} is saved. Your work is a draft until you post it."
+    if chapter.is_posted:
+        return f"{chapter.heading} is posted."
+    if chapter.post_at:
+        when = dateformat.format(timezone.localtime(chapter.post_at), "j F Y, H:i T")
+        return f"{chapter.heading} is saved, to be posted on {when}. Only you see it until then."
+    return f"{chapter.heading} is saved as a draft: only you can see it until you post it."
 
 
 def _chapter_form(request, work, chapter, form, *, new):
@@ -196,6 +223,6 @@ def delete_chapter(request, work_id, position):
         else:
             messages.success(request, f"{chapter.heading} is deleted.")
         return redirect(_chapters_url(work))
-    keeps_one = work.is_posted and work.chapter_count <= 1
+    keeps_one = work.is_posted and chapter.is_posted and work.chapter_count <= 1
     context = {"work": work, "chapter": chapter, "keeps_one": keeps_one}
     return render(request, "archive/chapter_delete.html", context)

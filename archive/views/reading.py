@@ -28,7 +28,7 @@ def work_detail(request, work):
     if getattr(request.user, "open_entire_work", False):
         return redirect("archive:work_entire", work.pk)
     hits.count_hit(request, work)
-    chapters = _chapters(work, position=None)
+    chapters = _chapters(request, work, position=None)
     if not chapters:
         context = _reading_context(request, work, chapters=[])
         return render(request, "archive/chapter_detail.html", context)
@@ -38,14 +38,14 @@ def work_detail(request, work):
 @require_safe
 @consent_required
 def chapter_detail(request, work, position):
-    return _render_chapter(request, work, _chapters(work, position=position), position)
+    return _render_chapter(request, work, _chapters(request, work, position=position), position)
 
 
 @require_safe
 @consent_required
 def work_entire(request, work):
     hits.count_hit(request, work)
-    chapters = list(work.chapters.order_by("position"))
+    chapters = list(work.chapters.visible_to(request.user, work=work).order_by("position"))
     first = chapters[0] if chapters else None
     reading = record_visit(reader=request.user, work=work, chapter=first, move=False)
     context = _reading_context(request, work, chapters=chapters, reading=reading)
@@ -71,19 +71,21 @@ def give_consent(request, work_id):
 TEXT = ["summary", "notes", "end_notes", "body"]
 
 
-def _chapters(work, *, position):
+def _chapters(request, work, *, position):
     """Every chapter's position and title for the chapter menu, with the text of the one at
-    `position` (the first one for None) and of no other: one query for the page."""
+    `position` (the first one for None) and of no other: one query for the page. Drafts are
+    among them for the work's creator and staff only."""
+    visible = work.chapters.visible_to(request.user, work=work).order_by("position")
     shown = position
     if shown is None:
-        shown = work.chapters.order_by("position").values("position")[:1]
+        shown = visible.values("position")[:1]
     text = {
         f"shown_{name}": Case(
             When(position=shown, then=F(name)), default=Value(""), output_field=TextField()
         )
         for name in TEXT
     }
-    chapters = work.chapters.order_by("position").only("id", "work_id", "position", "title")
+    chapters = visible.only("id", "work_id", "position", "title", "is_posted", "post_at")
     return list(chapters.annotate(**text))
 
 

@@ -4,11 +4,11 @@ from django.db.models import Count, Sum
 
 
 def refresh_work_counts(work):
-    """Count the work's chapters and their words again and save both on the work.
+    """Count the work's posted chapters and their words again and save both on the work.
 
     Each chapter's `word_count` must already be `count_words(chapter.body)`.
     """
-    totals = work.chapters.aggregate(chapters=Count("pk"), words=Sum("word_count"))
+    totals = work.chapters.posted().aggregate(chapters=Count("pk"), words=Sum("word_count"))
     work.chapter_count, work.word_count = totals["chapters"], totals["words"] or 0
     work.save(update_fields=["chapter_count", "word_count", *work.settle_status()])
     return work

@@ -2,7 +2,9 @@
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.db import models
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import format_lazy
 
@@ -170,20 +172,84 @@ def _initial(work):
     return initial
 
 
+class When(models.TextChoices):
+    """When a chapter of a posted work is posted."""
+
+    NOW = "now", "Post it now"
+    DRAFT = "draft", "Save it as a draft, to post later"
+    SCHEDULED = "scheduled", "Post it at the date and time below"
+
+
 class ChapterForm(forms.Form):
-    """One chapter: its title, summary, notes and the story itself."""
+    """One chapter: its title, summary, notes and the story itself; for a new chapter of a
+    posted work or a draft chapter, when it is posted."""
 
     title = forms.CharField(max_length=255, required=False, help_text="Optional.")
     summary = _text("Summary", 1250)
     notes = _text("Notes", 5000, help_text="Shown before the chapter. " + HTML_HELP)
     body = _text("Chapter text", 500_000, rows=20, required=True)
     end_notes = _text("End notes", 5000, help_text="Shown after the chapter. " + HTML_HELP)
+    when = forms.ChoiceField(
+        label="Posting",
+        # Left out, a new chapter is posted at once and a draft stays as it is.
+        required=False,
+        choices=When.choices,
+        initial=When.NOW,
+        widget=forms.RadioSelect,
+        help_text="Subscribers hear of the chapter when it is posted, not when it is saved.",
+    )
+    post_at = forms.DateTimeField(
+        label="Post at (UTC)",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="The archive's time, UTC. The chapter is posted within that minute.",
+    )
 
-    def __init__(self, *args, chapter=None, **kwargs):
-        if chapter is not None:
-            fields = ["title", *posting.CHAPTER_TEXT_FIELDS]
-            kwargs.setdefault("initial", {name: getattr(chapter, name) for name in fields})
+    def __init__(self, *args, chapter=None, work=None, **kwargs):
+        initial = kwargs.setdefault("initial", {})
+        if chapter is not None and chapter.pk:
+            initial.update({name: getattr(chapter, name) for name in self.text_fields()})
+            if not chapter.is_posted:
+                initial["when"] = When.SCHEDULED if chapter.post_at else When.DRAFT
+                initial["post_at"] = chapter.post_at
         super().__init__(*args, **kwargs)
+        # Only a chapter not posted yet has a choice: a new one of a posted work, or a
+        # draft. A new chapter of a draft work is posted with the work.
+        if chapter is not None and chapter.pk:
+            offered = not chapter.is_posted
+        else:
+            offered = work is not None and work.is_posted
+        if not offered:
+            del self.fields["when"], self.fields["post_at"]
+
+    @staticmethod
+    def text_fields():
+        return ["title", *posting.CHAPTER_TEXT_FIELDS]
+
+    def clean(self):
+        data = super().clean()
+        when, post_at = data.get("when"), data.get("post_at")
+        if when == When.SCHEDULED:
+            if post_at is None:
+                if "post_at" not in self.errors:
+                    self.add_error("post_at", "Choose the date and time to post the chapter at.")
+            elif post_at <= timezone.now():
+                self.add_error("post_at", "Choose a time still to come, or post it now.")
+        return data
+
+    def chapter(self):
+        """The chapter's text, by field name, as the posting functions take it."""
+        return {name: self.cleaned_data[name] for name in self.text_fields()}
+
+    def posting(self):
+        """How to post it: {"draft": …, "post_at": …}, or {} when there is no choice to make
+        or none was made."""
+        when = self.cleaned_data.get("when")
+        if not when:
+            return {}
+        post_at = self.cleaned_data["post_at"] if when == When.SCHEDULED else None
+        return {"draft": when != When.NOW, "post_at": post_at}
 
     def clean_body(self):
         body = self.cleaned_data["body"]

@@ -165,10 +165,10 @@ def post_work(*, work):
         raise PostingRefused(HIDDEN_BY_STAFF)
     if work.is_posted:
         return work
-    if not work.chapters.exists():
+    if not work.chapters.posted().exists():
         raise PostingRefused(NO_CHAPTERS)
     today = timezone.localdate()
-    work.chapters.update(published=today)
+    work.chapters.posted().update(published=today)
     work.is_posted, work.published, work.updated = True, today, today
     _save(work, ["is_posted", "published", "updated"])
     news.work_posted(work=work)
@@ -210,36 +210,109 @@ def delete_work(*, work):
 
 
 @transaction.atomic
-def add_chapter(*, work, body, title="", summary="", notes="", end_notes=""):
-    """Add a chapter at the end; on a posted work this posts it, so the work is updated today."""
+def add_chapter(
+    *, work, body, title="", summary="", notes="", end_notes="", draft=False, post_at=None
+):
+    """Add a chapter. On a posted work this posts it (the work is updated today), unless it
+    is kept as a draft, to be posted by its creator or, given `post_at`, by the job worker
+    at that time (archive.writing.scheduling). Drafts come after every posted chapter."""
     work = _locked(work)
-    today = timezone.localdate()
+    draft = draft or post_at is not None
     last = work.chapters.aggregate(last=Max("position"))["last"] or 0
-    chapter = Chapter(work=work, position=last + 1, title=title, published=today)
+    chapter = Chapter(
+        work=work,
+        position=last + 1,
+        title=title,
+        published=timezone.localdate(),
+        is_posted=not draft,
+        post_at=post_at,
+    )
     _apply_text(chapter, summary=summary, notes=notes, end_notes=end_notes, body=body)
     chapter.save()
+    if draft:
+        return chapter
+    _move_up_to(work, chapter, work.chapters.posted().count())
+    _announce(work, chapter)
+    return chapter
+
+
+@transaction.atomic
+def post_chapter(*, chapter, due_by=None):
+    """Post a draft chapter now, after the posted ones, and tell its subscribers.
+
+    A chapter posted already is left as it is, so its creator's click and the job worker
+    never post it twice (both lock the work's row first). With `due_by`, only a chapter
+    still scheduled at or before that time is posted: returns None for any other.
+    """
+    work = _locked(chapter.work)
+    chapter = work.chapters.filter(pk=chapter.pk).first()
+    if chapter is None or chapter.is_posted:
+        return None if due_by else chapter
+    if due_by and (chapter.post_at is None or chapter.post_at > due_by):
+        return None
+    _post(work, chapter)
+    return chapter
+
+
+@transaction.atomic
+def update_chapter(
+    *, chapter, body, title="", summary="", notes="", end_notes="", draft=None, post_at=None
+):
+    """Change a chapter's text. For a draft, `draft=False` posts it too, and `draft=True`
+    keeps it a draft, scheduled for `post_at` (None: until its creator posts it); a posted
+    chapter does not go back to being a draft."""
+    work = _locked(chapter.work)
+    chapter = work.chapters.get(pk=chapter.pk)
+    if draft and chapter.is_posted:
+        raise PostingRefused(f"{chapter.heading} is posted already: it cannot be a draft again.")
+    chapter.title = title
+    _apply_text(chapter, summary=summary, notes=notes, end_notes=end_notes, body=body)
+    if draft:
+        chapter.post_at = post_at
+    chapter.save()
+    if draft is False and not chapter.is_posted:
+        _post(work, chapter)
+    else:
+        _save(work, _recount(work))
+    return chapter
+
+
+def _post(work, chapter):
+    """Post the draft `chapter` of the locked `work`: after the posted chapters, dated today."""
+    _move_up_to(work, chapter, work.chapters.posted().count() + 1)
+    chapter.is_posted, chapter.post_at, chapter.published = True, None, timezone.localdate()
+    chapter.save(update_fields=["is_posted", "post_at", "published"])
+    _announce(work, chapter)
+
+
+def _announce(work, chapter):
+    """The chapter was just posted: count it, date the work and tell its subscribers."""
     changed = _recount(work)
     if work.expected_chapters is not None and work.expected_chapters < work.chapter_count:
         work.expected_chapters = work.chapter_count
         changed.append("expected_chapters")
     if work.is_posted:
-        work.updated = max(today, work.published)
+        work.updated = max(timezone.localdate(), work.published)
         changed.append("updated")
     _save(work, changed)
     if work.is_posted and not work.hidden_by_staff:
         news.chapter_posted(chapter=chapter)
-    return chapter
 
 
-@transaction.atomic
-def update_chapter(*, chapter, body, title="", summary="", notes="", end_notes=""):
-    work = _locked(chapter.work)
-    chapter = work.chapters.get(pk=chapter.pk)
-    chapter.title = title
-    _apply_text(chapter, summary=summary, notes=notes, end_notes=end_notes, body=body)
-    chapter.save()
-    _save(work, _recount(work))
-    return chapter
+def _move_up_to(work, chapter, target):
+    """Put `chapter` at position `target` (before where it is), moving the chapters from
+    there on back by one: how a chapter posted after drafts goes before them."""
+    if chapter.position <= target:
+        return
+    aside = work.chapters.aggregate(last=Max("position"))["last"] + 1
+    Chapter.objects.filter(pk=chapter.pk).update(position=aside)
+    # Past the end first, then back, so that no two chapters ever share a position.
+    work.chapters.filter(position__gte=target, position__lt=chapter.position).update(
+        position=F("position") + aside
+    )
+    work.chapters.filter(position__gt=aside).update(position=F("position") - aside + 1)
+    Chapter.objects.filter(pk=chapter.pk).update(position=target)
+    chapter.position = target
 
 
 @transaction.atomic
@@ -247,7 +320,7 @@ def delete_chapter(*, chapter):
     """Delete a chapter and close the gap, so positions stay 1, 2, 3…"""
     work = _locked(chapter.work)
     chapter = work.chapters.get(pk=chapter.pk)
-    if work.is_posted and work.chapters.count() <= 1:
+    if work.is_posted and chapter.is_posted and work.chapters.posted().count() <= 1:
         raise PostingRefused(LAST_CHAPTER)
     chapter.delete()
     _renumber_after(work, chapter.position)
@@ -266,6 +339,9 @@ def move_chapter(*, chapter, direction):
     if neighbour is None:
         end = "first" if direction == "up" else "last"
         raise PostingRefused(f"{chapter.heading} is already the {end} chapter.")
+    if neighbour.is_posted != chapter.is_posted:
+        draft = chapter if neighbour.is_posted else neighbour
+        raise PostingRefused(f"Drafts come after the posted chapters: post {draft.heading} first.")
     # Positions are unique per work at every moment, so one of the two steps aside first.
     aside = work.chapters.aggregate(last=Max("position"))["last"] + 1
     Chapter.objects.filter(pk=chapter.pk).update(position=aside)
@@ -306,9 +382,9 @@ def _apply_text(chapter, **texts):
 
 
 def _recount(work):
-    """Count the work's chapters and words again, and settle whether it is complete;
-    returns the fields that hold them."""
-    totals = work.chapters.aggregate(chapters=Count("pk"), words=Sum("word_count"))
+    """Count the work's posted chapters and their words again (drafts count for nothing),
+    and settle whether it is complete; returns the fields that hold them."""
+    totals = work.chapters.posted().aggregate(chapters=Count("pk"), words=Sum("word_count"))
     work.chapter_count, work.word_count = totals["chapters"], totals["words"] or 0
     return ["chapter_count", "word_count", *work.settle_status()]
 

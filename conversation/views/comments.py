@@ -34,7 +34,7 @@ def work_comments(request, work):
 @consent_required
 def chapter_comments(request, work, position):
     chapter = get_object_or_404(
-        work.chapters.only("id", "work_id", "position", "title"), position=position
+        work.chapters.posted().only("id", "work_id", "position", "title"), position=position
     )
     if work.chapter_count <= 1:
         return redirect("conversation:work_comments", work.pk)

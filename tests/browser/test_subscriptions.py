@@ -41,7 +41,7 @@ def test_a_subscriber_hears_of_a_new_chapter_and_reads_it_after_agreeing(
         creator_page.goto(reverse("archive:new_chapter", args=[work.pk]))
         creator_page.get_by_label("Title:", exact=True).fill("The Relief Boat")
         creator_page.get_by_label("Chapter text:", exact=True).fill("The boat came at noon.")
-        creator_page.get_by_role("button", name="Post chapter").click()
+        creator_page.get_by_role("button", name="Save chapter").click()
         expect(creator_page.get_by_text("The boat came at noon.")).to_be_visible()
     finally:
         creator_context.close()
