@@ -165,6 +165,9 @@ class Work(models.Model):
     word_count = models.PositiveIntegerField(default=0, editable=False)
     published = models.DateField()
     updated = models.DateField()
+    # The creator chose `published` (a work first posted elsewhere, say): posting the work
+    # keeps that date instead of dating it the day it is posted.
+    backdated = models.BooleanField(default=False, editable=False)
     hits = models.PositiveIntegerField(default=0)
     # Kept in step by the functions that add and remove kudos and bookmarks, so that
     # listings can show and sort by them without counting rows for every work.

@@ -71,7 +71,7 @@ def my_works(request):
 
 @login_required
 def new_work(request):
-    form = WorkForm(request.POST or None)
+    form = WorkForm(request.POST or None, creator=request.user)
     if form.is_valid():
         try:
             work = posting.create_work(creator=request.user, **form.cleaned_data)

@@ -96,14 +96,53 @@ class WorkForm(forms.Form):
         label="Expected number of chapters",
         help_text="Leave empty when you do not know yet.",
     )
+    published = forms.DateField(
+        required=False,
+        label="Published on",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=(
+            "Leave empty to date the work the day it is posted. An earlier date backdates "
+            "it, say for a work first posted elsewhere; not a day still to come."
+        ),
+    )
+    series = forms.ModelChoiceField(
+        queryset=Series.objects.none(),
+        required=False,
+        label="Add to one of your series",
+        empty_label="None",
+        help_text="The work becomes the series' last part.",
+    )
+    new_series = forms.CharField(
+        required=False,
+        max_length=255,
+        label="Or start a new series titled",
+        help_text="The work becomes its first part.",
+    )
 
-    def __init__(self, *args, work=None, **kwargs):
+    def __init__(self, *args, work=None, creator=None, **kwargs):
         self.work = work
         if work is not None:
             kwargs.setdefault("initial", _initial(work))
         super().__init__(*args, **kwargs)
         for name in TAG_FIELDS:
             self.fields[name].widget.attrs["list"] = f"{name}-suggestions"
+        # The series of the work's creator (an edit by staff offers the creator's, not
+        # theirs), leaving out those the work is in already; none for a work without one.
+        owner_id = work.creator_id if work is not None else getattr(creator, "pk", None)
+        if owner_id is None:
+            del self.fields["series"], self.fields["new_series"]
+        else:
+            owned = Series.objects.filter(creator_id=owner_id).order_by("title", "id")
+            if work is not None:
+                owned = owned.exclude(parts__work=work)
+            self.fields["series"].queryset = owned
+            self.fields["series"].error_messages["invalid_choice"] = "Choose one of your series."
+
+    def clean_published(self):
+        published = self.cleaned_data["published"]
+        if published is not None and published > timezone.localdate():
+            raise forms.ValidationError("Choose today or a day before: not a day still to come.")
+        return published
 
     def clean_warnings(self):
         warnings = self.cleaned_data["warnings"]
@@ -133,6 +172,8 @@ class WorkForm(forms.Form):
                 "expected_chapters",
                 f"A complete work has all its chapters: expect {chapters}, or leave this empty.",
             )
+        if data.get("series") and data.get("new_series", "").strip():
+            self.add_error("new_series", "Choose one of your series or name a new one, not both.")
         names = {field: data[field] for field in TAG_FIELDS if field in data}
         if sum(len(tags) for tags in names.values()) > MAX_TAGS:
             raise forms.ValidationError(f"A work can have at most {MAX_TAGS} tags in all.")
@@ -166,6 +207,7 @@ class WorkForm(forms.Form):
 
 def _initial(work):
     initial = {name: getattr(work, name) for name in posting.WORK_FIELDS}
+    initial["published"] = work.published if work.is_posted or work.backdated else None
     initial["warnings"] = work.warning_values
     for field, kind in TAG_FIELDS.items():
         initial[field] = ", ".join(tag.name for tag in work.tags_of_kind(kind))

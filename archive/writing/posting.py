@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from archive.listing import search
-from archive.models import Chapter, Tag, Work, WorkWarning
+from archive.models import Chapter, Series, Tag, Work, WorkWarning
 from archive.vocabulary import TagKind
 from archive.writing import derived, news
+from archive.writing import series as series_writing
 from archive.writing.sanitize import demote_headings, sanitize_html
 from archive.writing.words import count_words
 
@@ -100,10 +101,14 @@ def tag_name_problem(name):
 
 
 @transaction.atomic
-def create_work(*, creator, title, rating, warnings, **fields):
+def create_work(
+    *, creator, title, rating, warnings, published=None, series=None, new_series="", **fields
+):
     """A new draft work, visible only to its creator and staff until it is posted.
 
-    Besides the work's own fields, `fields` may hold tag names by kind (fandoms=[...]).
+    Besides the work's own fields, `fields` may hold tag names by kind (fandoms=[...]). A
+    `published` date backdates it; `series` (one of the creator's) or `new_series` (the
+    title of a series to make) makes it that series' last part.
     """
     tags = _tags_for(_pop_tag_names(fields))
     today = timezone.localdate()
@@ -111,22 +116,29 @@ def create_work(*, creator, title, rating, warnings, **fields):
         creator=creator, title=title, rating=rating, is_posted=False, published=today, updated=today
     )
     _apply(work, fields)
+    _backdate(work, published)
     work.settle_status()
     work.save()
     WorkWarning.objects.bulk_create(WorkWarning(work=work, warning=w) for w in set(warnings))
     work.tags.set(tags)
     derived.refresh([work.pk])
     search.update_search_documents([work.pk])
+    _join_series(work, series, new_series)
     return work
 
 
 @transaction.atomic
-def update_work(*, work, warnings=None, **fields):
+def update_work(*, work, warnings=None, series=None, new_series="", **fields):
     """Change a work's fields, warnings and tags; the tag names given for a kind replace
-    that kind's tags, and kinds (or warnings) not given are kept."""
+    that kind's tags, and kinds (or warnings) not given are kept. `published` given
+    backdates the work (None: a draft is dated the day it is posted, a posted work keeps
+    its date); `series` or `new_series` adds it to a series, as for create_work."""
     names_by_field = _pop_tag_names(fields)
     tags = _tags_for(names_by_field)
     work = _locked(work)
+    dated = "published" in fields
+    if dated:
+        _backdate(work, fields.pop("published"))
     _apply(work, fields)
     if work.expected_chapters is not None and work.expected_chapters < work.chapter_count:
         raise PostingRefused(
@@ -140,8 +152,37 @@ def update_work(*, work, warnings=None, **fields):
     kept = [tag for tag in work.tags.all() if tag.kind not in replaced]
     work.tags.set(kept + tags)
     derived.refresh([work.pk])
-    _save(work, [*(name for name in WORK_FIELDS if name in fields), *work.settle_status()])
+    dates = ["published", "updated", "backdated"] if dated else []
+    _save(work, [*(name for name in WORK_FIELDS if name in fields), *dates, *work.settle_status()])
+    _join_series(work, series, new_series)
     return work
+
+
+def _backdate(work, published):
+    """Date the work `published` (not a day still to come), or, for None, as the archive
+    does: a draft the day it is posted, a posted work the day it was."""
+    if published is None:
+        if not work.is_posted:
+            work.published, work.backdated = timezone.localdate(), False
+            work.updated = max(work.updated, work.published)
+        return
+    if published > timezone.localdate():
+        raise PostingRefused("A work cannot be published on a day still to come.")
+    work.published, work.backdated = published, True
+    # An edit of the date never makes the work updated before it was published.
+    work.updated = max(work.updated, published)
+
+
+def _join_series(work, series, new_series):
+    """Make the work the last part of `series`, or of a new series titled `new_series`."""
+    if new_series:
+        series = Series.objects.create(creator=work.creator, title=new_series)
+    if series is None or series.parts.filter(work=work).exists():
+        return
+    try:
+        series_writing.add_work_to_series(series=series, work=work)
+    except series_writing.SeriesRefused as refusal:
+        raise PostingRefused(str(refusal)) from refusal
 
 
 def _pop_tag_names(fields):
@@ -168,8 +209,9 @@ def post_work(*, work):
     if not work.chapters.posted().exists():
         raise PostingRefused(NO_CHAPTERS)
     today = timezone.localdate()
-    work.chapters.posted().update(published=today)
-    work.is_posted, work.published, work.updated = True, today, today
+    published = work.published if work.backdated else today
+    work.chapters.posted().update(published=published)
+    work.is_posted, work.published, work.updated = True, published, today
     _save(work, ["is_posted", "published", "updated"])
     news.work_posted(work=work)
     return work

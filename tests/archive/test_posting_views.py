@@ -500,15 +500,16 @@ def test_my_works_query_count(client_for, creator, django_assert_num_queries):
 
 def test_new_work_query_count(client_for, creator, django_assert_num_queries):
     client = client_for(creator)
-    # session, reader
-    with django_assert_num_queries(2):
+    # session, reader, their series (the series menu)
+    with django_assert_num_queries(3):
         client.get(NEW_WORK)
 
 
 def test_edit_work_query_count(client_for, creator, posted, django_assert_num_queries):
     client = client_for(creator)
-    # session, reader, is it theirs, work with creator, tags (for the form), chapter list
-    with django_assert_num_queries(6):
+    # session, reader, is it theirs, work with creator, tags (for the form), the creator's
+    # series it is not in (the series menu), chapter list
+    with django_assert_num_queries(7):
         client.get(url("edit_work", posted))
 
 
