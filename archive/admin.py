@@ -18,7 +18,7 @@ from archive.models import (
     Work,
     WorkWarning,
 )
-from archive.vocabulary import ArchiveWarning
+from archive.vocabulary import ArchiveWarning, Category
 from archive.writing import derived, posting, tags
 from archive.writing.counters import refresh_work_counts
 from archive.writing.forms import MAX_TAGS
@@ -191,13 +191,33 @@ def post_works(modeladmin, request, queryset):
         )
 
 
+class WorkAdminForm(forms.ModelForm):
+    categories = forms.MultipleChoiceField(
+        choices=Category.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    title = "category"
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        return Category.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Category.values:
+            return queryset.filter(categories__has_any=[self.value()])
+        return queryset
+
+
 @admin.register(Work)
 class WorkAdmin(admin_input.ModelAdmin):
+    form = WorkAdminForm
     list_display = [
         "title",
         "creator_display",
         "rating",
-        "category",
+        "category_display",
         "is_posted",
         "hidden_by_staff",
         "chapter_count",
@@ -206,7 +226,7 @@ class WorkAdmin(admin_input.ModelAdmin):
     ]
     list_filter = [
         "rating",
-        "category",
+        CategoryFilter,
         "complete",
         "is_posted",
         "hidden_by_staff",
@@ -235,6 +255,10 @@ class WorkAdmin(admin_input.ModelAdmin):
     @admin.display(description="Creator", ordering="creator__username")
     def creator_display(self, work):
         return work.creator_display
+
+    @admin.display(description="Categories")
+    def category_display(self, work):
+        return ", ".join(work.category_labels)
 
     def save_model(self, request, obj, form, change):
         _sanitise(obj, WORK_HTML_FIELDS)

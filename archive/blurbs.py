@@ -32,7 +32,7 @@ from django.utils.safestring import mark_safe
 
 # Bump with any change to includes/work_blurb.html or what it includes and calls, so that no
 # blurb drawn by the old templates is shown once the new ones are deployed.
-VERSION = 1
+VERSION = 2
 TEMPLATE = "includes/work_blurb.html"
 # A blurb unread for a day leaves the cache (a new key replaces it at any change anyway).
 TIMEOUT = 24 * 60 * 60
@@ -46,7 +46,7 @@ ROW = [
     "summary",
     "summary_by_archive",
     "rating",
-    "category",
+    "categories",
     "language",
     "complete",
     "expected_chapters",

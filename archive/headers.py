@@ -34,7 +34,7 @@ from archive.writing import series
 
 # Bump with any change to the templates below or what they include and call, so that no
 # header drawn by the old templates is shown once the new ones are deployed.
-VERSION = 1
+VERSION = 2
 # Above the series navigation, and below it.
 HEADING = "includes/work_heading.html"
 FACTS = "includes/work_facts.html"
@@ -48,7 +48,7 @@ ROW = [
     "creator_id",
     "creator_display",
     "rating",
-    "category",
+    "categories",
     "language",
     "complete",
     "expected_chapters",

@@ -155,7 +155,9 @@ class Work(models.Model):
     notes = models.TextField(blank=True)
     end_notes = models.TextField(blank=True)
     rating = models.CharField(max_length=20, choices=Rating.choices)
-    category = models.CharField(max_length=10, choices=Category.choices, default=Category.GEN)
+    # The work's categories (F/F, Gen…: none, one or several), kept on its row like
+    # `warning_set`, so that category filters and facets read this one column.
+    categories = SetField(of="text", default=list, blank=True)
     language = models.CharField(max_length=20, default="en")
     complete = models.BooleanField(default=False)
     expected_chapters = models.PositiveSmallIntegerField(
@@ -214,9 +216,6 @@ class Work(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(rating__in=Rating.values), name="work_rating_in_vocabulary"
-            ),
-            models.CheckConstraint(
-                condition=Q(category__in=Category.values), name="work_category_in_vocabulary"
             ),
             models.CheckConstraint(
                 condition=Q(expected_chapters__isnull=True) | Q(expected_chapters__gte=1),
@@ -305,6 +304,11 @@ class Work(models.Model):
     @property
     def additional_tags(self):
         return self.tags_of_kind(TagKind.ADDITIONAL)
+
+    @property
+    def category_labels(self):
+        """ "F/F", "Gen"…: the work's categories by name, in vocabulary order."""
+        return [label for value, label in Category.choices if value in self.categories]
 
     @property
     def warning_values(self):

@@ -641,7 +641,7 @@ class _Generator:
             summary=f"<p>{summary}</p>",
             notes=self._paragraph(rng, rng.randint(1, 3)) if rng.random() < 0.25 else "",
             rating=_pick(rng, RATINGS),
-            category=_pick(rng, CATEGORIES),
+            categories=[_pick(rng, CATEGORIES)],
             language=_pick(rng, LANGUAGES),
             complete=complete,
             expected_chapters=expected,

@@ -435,7 +435,7 @@ def hostile_content(db, client):
             "summary": PAYLOAD,
             "rating": "general",
             "warnings": ["no-warnings"],
-            "category": "gen",
+            "categories": ["gen"],
             "fandoms": f"Fandom {IMAGE}",
             "additional_tags": f"Tag {SCRIPT}",
             "language": "en",

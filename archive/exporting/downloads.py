@@ -338,7 +338,7 @@ def cache_key(work, kind, base_url):
     """The revision changes with the text; the fingerprint catches what changes around it
     (a renamed tag, an orphaned work, a reused id), all read from the already-loaded work."""
     metadata = [
-        work.title, work.creator_display, work.rating, work.category, work.language,
+        work.title, work.creator_display, work.rating, work.categories, work.language,
         work.summary, work.notes, work.end_notes, work.published, work.updated, work.complete,
         work.expected_chapters, work.chapter_count, work.word_count, work.warning_values,
         sorted((tag.pk, tag.name, tag.kind) for tag in work.tags.all()), base_url,

@@ -47,7 +47,7 @@ def blurb(work):
     facts = [
         ("Rating", work.get_rating_display()),
         ("Archive warnings", ", ".join(work.warning_labels)),
-        ("Category", work.get_category_display()),
+        ("Categories", ", ".join(work.category_labels) or "None"),
         ("Fandoms", ", ".join(tag.name for tag in work.fandoms)),
         ("Relationships", ", ".join(tag.name for tag in work.relationships)),
         ("Characters", ", ".join(tag.name for tag in work.characters)),

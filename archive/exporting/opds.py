@@ -115,7 +115,7 @@ def facts(work):
     lines = [
         f"Rating: {work.get_rating_display()}.",
         f"Archive warnings: {', '.join(work.warning_labels)}.",
-        f"Category: {work.get_category_display()}.",
+        f"Categories: {', '.join(work.category_labels) or 'none'}.",
     ]
     if work.fandoms:
         lines.append(f"Fandoms: {', '.join(tag.name for tag in work.fandoms)}.")
@@ -124,9 +124,11 @@ def facts(work):
 
 
 def categories(work):
-    """Rating, warnings and tags as Atom categories, each with a scheme naming its kind."""
+    """Rating, warnings, categories and tags as Atom categories, each with a scheme naming
+    its kind."""
     found = [{"scheme": "urn:archive:rating", "term": work.get_rating_display()}]
     found += [{"scheme": "urn:archive:warning", "term": label} for label in work.warning_labels]
+    found += [{"scheme": "urn:archive:category", "term": label} for label in work.category_labels]
     for kind in TagKind.values:
         found += [
             {"scheme": f"urn:archive:tag:{kind}", "term": tag.name}

@@ -77,6 +77,12 @@ def read_metadata(path):
     return metadata
 
 
+def _categories(metadata):
+    """The work's categories: `categories`, else `category`, each one code or a list."""
+    found = metadata.get("categories", metadata.get("category", UNKNOWN_CONTENT["category"]))
+    return [found] if isinstance(found, str) else found
+
+
 def _check_metadata(metadata, name):
     """Refuse metadata of the wrong shape with a message, before anything is written."""
 
@@ -85,8 +91,12 @@ def _check_metadata(metadata, name):
 
     if metadata.get("rating", UNKNOWN_CONTENT["rating"]) not in Rating.values:
         reject(f"unknown rating {metadata.get('rating')!r}")
-    if metadata.get("category", UNKNOWN_CONTENT["category"]) not in Category.values:
-        reject(f"unknown category {metadata.get('category')!r}")
+    categories = _categories(metadata)
+    if not _is_list_of_text(categories):
+        reject("category must be a category or a list of them")
+    for category in categories:
+        if category not in Category.values:
+            reject(f"unknown category {category!r}")
     warnings = metadata.get("warnings", UNKNOWN_CONTENT["warnings"])
     if not _is_list_of_text(warnings):
         reject("warnings must be a list of archive warnings")
@@ -203,7 +213,7 @@ def create_imported_work(parsed, *, metadata=None, creator=None, name="text", po
         notes=sanitize_html("\n".join(filter(None, [parsed.notes, *floor_notes]))),
         end_notes=sanitize_html(parsed.end_notes),
         rating=rating,
-        category=metadata["category"],
+        categories=sorted(set(_categories(metadata))),
         language=(parsed.language or metadata.get("language", "en"))[:20],
         complete=bool(metadata.get("complete", False)) and not parsed.starts_mid_work,
         expected_chapters=metadata.get("expected_chapters"),

@@ -40,7 +40,7 @@ def count(works, *, omit_families=(), more=None):
     try:
         hits, params = (
             works.order_by()
-            .values_list("id", "rating", "category", "families", "warning_set")
+            .values_list("id", "rating", "categories", "families", "warning_set")
             .query.sql_with_params()
         )
     except EmptyResultSet:
@@ -50,7 +50,7 @@ def count(works, *, omit_families=(), more=None):
     members = _MEMBERS[database.vendor]
     not_omitted = f"WHERE member NOT IN ({', '.join(['%s'] * len(omit))})" if omit else ""
     sql = f"""
-        WITH hits (id, rating, category, families, warning_set) AS MATERIALIZED ({hits}),
+        WITH hits (id, rating, categories, families, warning_set) AS MATERIALIZED ({hits}),
         families AS (
             SELECT member AS family, COUNT(*) AS n
             FROM ({members.format(column="families")}) rows
@@ -64,7 +64,9 @@ def count(works, *, omit_families=(), more=None):
         )
         SELECT 'rating', rating, COUNT(*), 0 FROM hits GROUP BY rating
         UNION ALL
-        SELECT 'category', category, COUNT(*), 0 FROM hits GROUP BY category
+        SELECT 'category', member, COUNT(*), 0
+        FROM ({members.format(column="categories")}) categories
+        GROUP BY member
         UNION ALL
         SELECT 'warning', member, COUNT(*), 0
         FROM ({members.format(column="warning_set")}) warnings

@@ -383,9 +383,9 @@ class WorkFilter:
         if data.get("exclude_warning"):
             works = works.exclude(warning_set__has_any=data["exclude_warning"])
         if data.get("category"):
-            works = works.filter(category__in=data["category"])
+            works = works.filter(categories__has_any=data["category"])
         if data.get("exclude_category"):
-            works = works.exclude(category__in=data["exclude_category"])
+            works = works.exclude(categories__has_any=data["exclude_category"])
         works = works.tagged_with_all(self.include_tags).without_tags(self.exclude_tags)
         if data.get("complete") == "yes":
             works = works.filter(complete=True)

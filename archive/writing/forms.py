@@ -64,8 +64,11 @@ class WorkForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Choose every warning that applies, or “No Archive Warnings Apply”.",
     )
-    category = forms.ChoiceField(
-        choices=Category.choices, initial=Category.GEN, widget=forms.RadioSelect
+    categories = forms.MultipleChoiceField(
+        label="Categories",
+        choices=Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     fandoms = _tag_field("Fandoms", TagKind.FANDOM)
     relationships = _tag_field("Relationships", TagKind.RELATIONSHIP)

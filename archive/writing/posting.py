@@ -33,7 +33,7 @@ CHAPTER_TEXT_FIELDS = ("summary", "notes", "end_notes", "body")
 WORK_FIELDS = (
     "title",
     "rating",
-    "category",
+    "categories",
     "language",
     "complete",
     "expected_chapters",

@@ -180,7 +180,7 @@ def full_work(db):
         rating="teen",
         warnings=["no-warnings"],
         chapters=2,
-        category="f/f",
+        categories=["f/f"],
         notes="<p>Work notes.</p>",
         end_notes="<p>Work end notes.</p>",
         complete=True,

@@ -23,18 +23,18 @@ def corpus(db):
     Tag.objects.create(name="h/c", kind=A, canonical=comfort)
     works = {
         "w1": make_work(
-            rating="general", category="gen", complete=True, tags=[("Naruto", F), ("Fluff", A)]
+            rating="general", categories=["gen"], complete=True, tags=[("Naruto", F), ("Fluff", A)]
         ),
         "w2": make_work(
             rating="teen",
             warnings=["graphic-violence"],
-            category="m/m",
+            categories=["m/m"],
             tags=[("Naruto", F), ("Hatake Kakashi/Umino Iruka", R), ("Angst", A)],
         ),
         "w3": make_work(
             rating="explicit",
             warnings=["graphic-violence", "non-con"],
-            category="m/m",
+            categories=["m/m"],
             complete=True,
             language="ja",
             tags=[("Naruto", F), ("Hatake Kakashi/Umino Iruka", R), ("Angst", A), ("h/c", A)],
@@ -42,14 +42,14 @@ def corpus(db):
         "w4": make_work(
             rating="mature",
             warnings=["major-character-death"],
-            category="f/f",
+            categories=["f/f"],
             complete=True,
             tags=[("Bleach", F), ("Angst", A)],
         ),
         "w5": make_work(
             rating="not-rated",
             warnings=["choose-not-to-warn"],
-            category="other",
+            categories=["other"],
             tags=[("Bleach", F), ("Fluff", A)],
         ),
     }

@@ -109,7 +109,7 @@ def test_metadata_fills_in_the_work(db, tmp_path):
 
     assert work.rating == Rating.TEEN
     assert work.warning_values == [ArchiveWarning.GRAPHIC_VIOLENCE]
-    assert work.category == Category.FF
+    assert work.categories == [Category.FF]
     assert work.language == "fr"
     assert work.complete is True
     assert work.expected_chapters == 2
@@ -125,7 +125,7 @@ def test_text_without_metadata_is_gated_as_not_rated(db, tmp_path):
 
     assert work.rating == Rating.NOT_RATED
     assert work.warning_values == [ArchiveWarning.CHOSE_NOT_TO_WARN]
-    assert work.category == Category.OTHER
+    assert work.categories == [Category.OTHER]
     assert work.consent_items() == ["rating:not-rated", "warning:choose-not-to-warn"]
 
 

@@ -38,7 +38,7 @@ def work_data(**fields):
         "summary": "Two keepers, one lighthouse.",
         "rating": "teen",
         "warnings": ["no-warnings"],
-        "category": "gen",
+        "categories": ["gen"],
         "fandoms": "Original Work",
         "relationships": "",
         "characters": "Mira, Tobias",

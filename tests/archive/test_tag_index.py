@@ -179,7 +179,7 @@ def test_editing_a_works_tags_and_warnings_in_the_admin(staff_client):
         "creator_name": work.creator_name,
         "summary": work.summary,
         "rating": work.rating,
-        "category": work.category,
+        "categories": work.categories,
         "language": work.language,
         "published": work.published.isoformat(),
         "updated": work.updated.isoformat(),

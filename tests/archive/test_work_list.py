@@ -17,7 +17,7 @@ def test_blurb_shows_the_works_metadata_and_never_its_text(client, db):
     work = make_work(
         rating="teen",
         warnings=["major-character-death"],
-        category="m/m",
+        categories=["m/m"],
         expected_chapters=5,
         tags=[
             ("Naruto", TagKind.FANDOM),

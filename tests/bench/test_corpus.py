@@ -200,7 +200,7 @@ WORK_FIELDS = [
     "summary",
     "notes",
     "rating",
-    "category",
+    "categories",
     "language",
     "complete",
     "expected_chapters",
@@ -214,6 +214,12 @@ WORK_FIELDS = [
 ]
 
 
+def _value(work, field):
+    # Each corpus work has one category, digested as the single code it was before works
+    # had several, so the fingerprint still says the corpus is the one it always was.
+    return ",".join(work.categories) if field == "categories" else getattr(work, field)
+
+
 def fingerprint():
     """A digest of every row the corpus is made of, without database ids."""
     works = list(Work.objects.order_by("pk").prefetch_related("tags", "warnings", "chapters"))
@@ -221,7 +227,7 @@ def fingerprint():
     rows = {
         "works": [
             [
-                *(getattr(work, field) for field in WORK_FIELDS),
+                *(_value(work, field) for field in WORK_FIELDS),
                 sorted(tag.name for tag in work.tags.all()),
                 sorted(link.warning for link in work.warnings.all()),
                 [
