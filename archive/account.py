@@ -90,6 +90,19 @@ def _series(reader):
     ]
 
 
+def _chapter_drafts(reader):
+    drafts = reader.chapter_drafts.select_related("work", "chapter").order_by("saved_at", "pk")
+    return [
+        {
+            "work": work_entry(draft.work),
+            "chapter": draft.chapter.position if draft.chapter else None,
+            "body": draft.body,
+            "saved_at": when(draft.saved_at),
+        }
+        for draft in drafts
+    ]
+
+
 def _before_deletion(*, reader):
     """Their kudos and bookmarks go first, and the counters they were counted in are
     recounted without them; their works stay, orphaned, and search forgets their name."""
@@ -153,6 +166,7 @@ PART = Part(
         "archive.MarkedForLater.reader": ("marked_for_later", _marked_for_later),
         "archive.Work.creator": ("works", _works),
         "archive.Series.creator": ("series", _series),
+        "archive.ChapterDraft.creator": ("chapter_drafts", _chapter_drafts),
     },
     before_deletion=_before_deletion,
     after_renaming=_after_renaming,

@@ -423,6 +423,41 @@ class Chapter(models.Model):
         return f"{label}: {self.title}" if self.title else label
 
 
+class ChapterDraft(models.Model):
+    """The chapter text a creator's editor saved on its own as they typed, until they save.
+
+    One per chapter being edited, and one for a work's next new chapter (no chapter yet).
+    Only its creator ever reads it (archive.writing.drafts).
+    """
+
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chapter_drafts"
+    )
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="+")
+    chapter = models.ForeignKey(
+        Chapter, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField()
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creator", "chapter"],
+                condition=Q(chapter__isnull=False),
+                name="chapter_draft_one_per_chapter",
+            ),
+            models.UniqueConstraint(
+                fields=["creator", "work"],
+                condition=Q(chapter__isnull=True),
+                name="chapter_draft_one_new_per_work",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.creator} → {self.work_id}/{self.chapter_id or 'new'} (autosaved)"
+
+
 class Kudos(models.Model):
     """One reader's or one guest's appreciation of a work.
 

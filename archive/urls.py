@@ -64,6 +64,26 @@ urlpatterns = [
         name="post_chapter",
     ),
     path(
+        "works/<int:work_id>/chapters/new/autosave/",
+        posting.autosave_chapter,
+        name="autosave_chapter_new",
+    ),
+    path(
+        "works/<int:work_id>/chapters/<int:position>/autosave/",
+        posting.autosave_chapter,
+        name="autosave_chapter",
+    ),
+    path(
+        "works/<int:work_id>/chapters/new/autosave/discard/",
+        posting.discard_chapter_draft,
+        name="discard_chapter_draft_new",
+    ),
+    path(
+        "works/<int:work_id>/chapters/<int:position>/autosave/discard/",
+        posting.discard_chapter_draft,
+        name="discard_chapter_draft",
+    ),
+    path(
         "works/<int:work_id>/chapters/<int:position>/move/",
         posting.move_chapter,
         name="move_chapter",

@@ -26,7 +26,7 @@ from accounts.models import ExcludedTag, FeedToken, SavedFilter
 from archive.models import Reading, Series, Tag
 from archive.reading import bookmarks, kudos
 from archive.vocabulary import ConsentItem, StandingChoice, TagKind
-from archive.writing import posting, series
+from archive.writing import drafts, posting, series
 from conversation import comments
 from conversation.models import WorkCommentSettings
 from following.subscriptions import subscribe
@@ -125,6 +125,7 @@ def build_archive():
     comments.report_comment(comment=comment, reason="spam", reporter=staff)
     subscribe(reader=shower, target=gated)  # the reader excludes one of its tags
     posting.add_chapter(work=gated, body="<p>A fourth chapter.</p>")
+    drafts.save_draft(creator=creator, work=gated, chapter=None, body="<p>Autosaved.</p>")
     FailedJob.objects.create(task="deliver", task_id=uuid.uuid4().hex, error="Boom", attempts=6)
 
 

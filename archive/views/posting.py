@@ -4,6 +4,7 @@ Only a work's creator and staff reach these pages; to everyone else every one of
 404, whatever the id, so nobody can learn which drafts exist.
 """
 
+import json
 from functools import wraps
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from archive.consent.gates import consent_required, metadata_only
 from archive.models import Chapter, Work
-from archive.writing import posting
+from archive.writing import drafts, posting
 from archive.writing.forms import ChapterForm, WorkForm
 
 
@@ -137,6 +138,7 @@ def new_chapter(request, work):
     chapter = Chapter(work=work, position=work.chapter_count + 1)
     if form.is_valid() and "preview" not in request.POST:
         chapter = posting.add_chapter(work=work, **form.chapter(), **form.posting())
+        drafts.discard_draft(creator=request.user, work=work, chapter=None)
         messages.success(request, _saved(work, chapter))
         return redirect(chapter)
     return _chapter_form(request, work, chapter, form, new=True)
@@ -149,6 +151,7 @@ def edit_chapter(request, work, position):
     if form.is_valid() and "preview" not in request.POST:
         was_draft = not chapter.is_posted
         chapter = posting.update_chapter(chapter=chapter, **form.chapter(), **form.posting())
+        drafts.discard_draft(creator=request.user, work=work, chapter=chapter)
         if was_draft:
             messages.success(request, _saved(work, chapter))
         else:
@@ -191,7 +194,81 @@ def _chapter_form(request, work, chapter, form, *, new):
         for name in posting.CHAPTER_TEXT_FIELDS:
             setattr(preview, name, posting.prepare_html(data[name]))
     context = {"work": work, "chapter": chapter, "form": form, "new": new, "preview": preview}
+    # Autosaving is the creator's own: staff editing a work do not leave drafts in it.
+    if work.creator_id == request.user.pk:
+        context |= _autosave_context(request, work, None if new else chapter, form)
     return render(request, "archive/chapter_form.html", context)
+
+
+def _autosave_context(request, work, chapter, form):
+    """Where the editor autosaves to, and the autosaved text to offer back when the page
+    opens (or, asked to restore it, that text in the form)."""
+    args = [work.pk] if chapter is None else [work.pk, chapter.position]
+    suffix = "_new" if chapter is None else ""
+    context = {
+        "autosave_url": reverse(f"archive:autosave_chapter{suffix}", args=args),
+        "discard_url": reverse(f"archive:discard_chapter_draft{suffix}", args=args),
+    }
+    if request.method == "GET":
+        draft = drafts.draft_to_offer(creator=request.user, work=work, chapter=chapter)
+        if draft and request.GET.get("restore") == "draft":
+            form.initial["body"] = draft.body
+            context["restored"] = draft
+        else:
+            context["draft"] = draft
+    return context
+
+
+TOO_LONG = f"The chapter text is longer than {drafts.MAX_BODY:,} characters, so it is not saved."
+
+
+def _refused(message, status):
+    return JsonResponse({"message": message}, status=status)
+
+
+def _get_own_chapter(request, work_id, position):
+    """The work, and the chapter (None for a new one), if this reader created the work.
+
+    Autosaved text is the creator's alone: staff and everyone else meet a 404 here.
+    """
+    if not request.user.is_authenticated:
+        raise Http404("You have no work with that id.")
+    work = get_object_or_404(Work, pk=work_id, creator=request.user)
+    if position is None:
+        return work, None
+    return work, get_object_or_404(work.chapters.only("pk", "work_id"), position=position)
+
+
+@require_POST
+@metadata_only
+def autosave_chapter(request, work_id, position=None):
+    """Keep the text the creator's editor sends, {"body": "..."}; answer when it was kept."""
+    if not request.user.is_authenticated:
+        return _refused("You are logged out, so this is not saved: log in again.", 403)
+    work, chapter = _get_own_chapter(request, work_id, position)
+    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        return _refused(TOO_LONG, 413)
+    try:
+        body = json.loads(request.body).get("body")
+    except (ValueError, AttributeError):
+        body = None
+    if not isinstance(body, str):
+        return _refused('Send the chapter text as JSON: {"body": "..."}.', 400)
+    if len(body) > drafts.MAX_BODY:
+        return _refused(TOO_LONG, 413)
+    draft = drafts.save_draft(creator=request.user, work=work, chapter=chapter, body=body)
+    return JsonResponse({"saved_at": draft.saved_at.isoformat()})
+
+
+@require_POST
+@metadata_only
+def discard_chapter_draft(request, work_id, position=None):
+    work, chapter = _get_own_chapter(request, work_id, position)
+    drafts.discard_draft(creator=request.user, work=work, chapter=chapter)
+    messages.success(request, "The autosaved text is discarded.")
+    if chapter is None:
+        return redirect("archive:new_chapter", work.pk)
+    return redirect("archive:edit_chapter", work.pk, chapter.position)
 
 
 @require_POST

@@ -24,14 +24,32 @@ HTML_HELP = (
 TAG_HELP = "Separate tags with commas. A name the archive does not know yet becomes a new tag."
 
 
-def _text(label, max_length, *, rows=4, help_text=HTML_HELP, required=False):
+# The posting pages say HTML_HELP once, under this id, and every text box points to it.
+FORMATTING_HELP_ID = "formatting-help"
+
+
+def _text(label, max_length, *, rows=3, help_text="", required=False, editor=False):
+    # Notes and summaries start small and grow as they fill (archive.css); the chapter text
+    # gets the rich-text editor (js/editor.js), which keeps this box filled in for the form.
+    attrs = {"rows": rows}
+    if editor:
+        attrs["data-editor"] = ""
     return forms.CharField(
         label=label,
         required=required,
         max_length=max_length,
         help_text=help_text,
-        widget=forms.Textarea(attrs={"rows": rows}),
+        widget=forms.Textarea(attrs=attrs),
     )
+
+
+def _formatting_help_once(form_class):
+    """Point every text box of the form to the formatting help, after its own help if any."""
+    for name, field in form_class.base_fields.items():
+        if isinstance(field.widget, forms.Textarea):
+            own = f"id_{name}_helptext " if field.help_text else ""
+            field.widget.attrs["aria-describedby"] = own + FORMATTING_HELP_ID
+    return form_class
 
 
 def _tag_field(label, kind):
@@ -52,6 +70,7 @@ def _tag_field(label, kind):
     )
 
 
+@_formatting_help_once
 class WorkForm(forms.Form):
     """A work's metadata: what a reader sees before the story, and the consent gate uses."""
 
@@ -121,6 +140,9 @@ class WorkForm(forms.Form):
         label="Or start a new series titled",
         help_text="The work becomes its first part.",
     )
+
+    formatting_help = HTML_HELP
+    formatting_help_id = FORMATTING_HELP_ID
 
     def __init__(self, *args, work=None, creator=None, **kwargs):
         self.work = work
@@ -225,15 +247,16 @@ class When(models.TextChoices):
     SCHEDULED = "scheduled", "Post it at the date and time below"
 
 
+@_formatting_help_once
 class ChapterForm(forms.Form):
     """One chapter: its title, summary, notes and the story itself; for a new chapter of a
     posted work or a draft chapter, when it is posted."""
 
     title = forms.CharField(max_length=255, required=False, help_text="Optional.")
     summary = _text("Summary", 1250)
-    notes = _text("Notes", 5000, help_text="Shown before the chapter. " + HTML_HELP)
-    body = _text("Chapter text", 500_000, rows=20, required=True)
-    end_notes = _text("End notes", 5000, help_text="Shown after the chapter. " + HTML_HELP)
+    notes = _text("Notes", 5000, help_text="Shown before the chapter.")
+    body = _text("Chapter text", 500_000, rows=20, required=True, editor=True)
+    end_notes = _text("End notes", 5000, help_text="Shown after the chapter.")
     when = forms.ChoiceField(
         label="Posting",
         # Left out, a new chapter is posted at once and a draft stays as it is.
@@ -250,6 +273,9 @@ class ChapterForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="The archive's time, UTC. The chapter is posted within that minute.",
     )
+
+    formatting_help = HTML_HELP
+    formatting_help_id = FORMATTING_HELP_ID
 
     def __init__(self, *args, chapter=None, work=None, **kwargs):
         initial = kwargs.setdefault("initial", {})

@@ -26,6 +26,7 @@ from archive.models import (
     Work,
 )
 from archive.vocabulary import TagKind
+from archive.writing import drafts
 from conversation import inbox
 from conversation.models import Comment, CommentReport, InboxItem, InboxKind
 from following.models import Alert, Subscription, Target, Update, UpdateKind
@@ -133,6 +134,9 @@ def test_export_holds_everything_the_reader_keeps(reader_ask, creator):
         reader=reader_ask, name="Short and sweet", query="words_to=1000&rating=general"
     )
     Reader.objects.filter(pk=reader_ask.pk).update(font_size=130, theme="sepia")
+    drafts.save_draft(
+        creator=reader_ask, work=own, chapter=own.chapters.first(), body="<p>Autosaved.</p>"
+    )
     reader_ask.refresh_from_db()
 
     data = export_account(reader=reader_ask)
@@ -171,6 +175,13 @@ def test_export_holds_everything_the_reader_keeps(reader_ask, creator):
     assert reading["last_read_at"]
     assert [mark["work"]["id"] for mark in data["marked_for_later"]] == [work.pk]
     assert data["works"] == [{"id": own.pk, "title": "Mine"}]
+    [draft] = data["chapter_drafts"]
+    assert (draft["work"], draft["chapter"], draft["body"]) == (
+        {"id": own.pk, "title": "Mine"},
+        1,
+        "<p>Autosaved.</p>",
+    )
+    assert draft["saved_at"]
     json.dumps(data)  # plain JSON values only
 
 
@@ -300,8 +311,9 @@ def test_export_query_count_does_not_grow_with_the_data(
     # with works, readings with works and chapters, marked for later with works, own works,
     # series, their parts with works, comments with works and chapters, reports, inbox
     # items with works, chapters and series, subscriptions with what they follow, alerts
-    # with their updates' works, chapters and series, release savepoint
-    with django_assert_num_queries(22):
+    # with their updates' works, chapters and series, autosaved chapter text with works
+    # and chapters, release savepoint
+    with django_assert_num_queries(23):
         client.get(EXPORT)
     for number, work in enumerate(works[1:]):
         leave_traces(reader_ask, work, tags=("one", "two", "three"))
@@ -309,7 +321,8 @@ def test_export_query_count_does_not_grow_with_the_data(
         tag = Tag.objects.create(name=f"Excluded {number}", kind=TagKind.ADDITIONAL)
         ExcludedTag.objects.create(reader=reader_ask, tag=tag)
         SavedFilter.objects.create(reader=reader_ask, name=f"Filter {number}", query="q=x")
-    with django_assert_num_queries(22):
+        drafts.save_draft(creator=reader_ask, work=work, chapter=None, body="<p>Draft.</p>")
+    with django_assert_num_queries(23):
         data = json.loads(client.get(EXPORT).content)
     assert len(data["bookmarks"]) == len(data["history"]) == 4
     assert len(data["excluded_tags"]) == len(data["saved_filters"]) == 3

@@ -515,15 +515,15 @@ def test_edit_work_query_count(client_for, creator, posted, django_assert_num_qu
 
 def test_new_chapter_query_count(client_for, creator, posted, django_assert_num_queries):
     client = client_for(creator)
-    # session, reader, is it theirs, work with creator
-    with django_assert_num_queries(4):
+    # session, reader, is it theirs, work with creator, their autosaved text
+    with django_assert_num_queries(5):
         client.get(url("new_chapter", posted))
 
 
 def test_edit_chapter_query_count(client_for, creator, posted, django_assert_num_queries):
     client = client_for(creator)
-    # session, reader, is it theirs, work with creator, chapter
-    with django_assert_num_queries(5):
+    # session, reader, is it theirs, work with creator, chapter, their autosaved text
+    with django_assert_num_queries(6):
         client.get(url("edit_chapter", posted, 2))
 
 
