@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 DEV_ENV := DEBUG=$${DEBUG:-true}
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The rich-text editor's files from npm (below); the source maps come too, since
+# collectstatic's manifest follows the scripts' references to them.
+EDITOR_FILES := $(addprefix static/vendor/quill/,quill.js quill.js.map quill.js.LICENSE.txt \
+	quill.snow.css quill.snow.css.map)
 
 .PHONY: install install-serve run serve worker migrate createsuperuser test lint format fixtures load faults load-replica replica replica-stop clean
 
@@ -24,8 +28,8 @@ $(VENV)/.installed: $(VENV)/.installed-serve
 	$(BIN)/python -m pip install --quiet -e '.[dev]' -c constraints.txt
 	touch $@
 
-install-serve: $(VENV)/.installed-serve
-install: $(VENV)/.installed
+install-serve: $(VENV)/.installed-serve $(EDITOR_FILES)
+install: $(VENV)/.installed $(EDITOR_FILES)
 
 # The job worker (alerts, email, counters) runs beside the server and stops with it: told
 # to stop (SIGTERM), it finishes its running jobs for up to JOBS_SHUTDOWN_SECONDS and hands
@@ -139,11 +143,18 @@ replica:
 replica-stop:
 	scripts/replica.sh stop
 
-# axe-core for the accessibility tests, at the version package-lock.json pins. Without npm
-# those tests skip (and fail when REQUIRE_BROWSER_TESTS is set, as in CI).
+# The JavaScript from npm, at the versions package-lock.json pins: the chapter editor (Quill)
+# for serving, and axe-core for the accessibility tests. Without npm the chapter text is a
+# plain text box and those tests skip (and fail when REQUIRE_BROWSER_TESTS is set, as in CI).
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $@; \
-	else echo "npm not found: the accessibility tests will skip (apt-get install npm)"; fi
+	else echo "npm not found: no rich-text editor, and the accessibility tests will skip (apt-get install npm)"; fi
+
+# The editor's prebuilt files as its package ships them (never edited here), copied where
+# WhiteNoise serves them (EDITOR_FILES, at the top).
+static/vendor/quill/%: node_modules/.installed
+	@if [ -f node_modules/quill/dist/$* ]; then mkdir -p $(@D) && cp node_modules/quill/dist/$* $@; \
+	else echo "node_modules/quill is missing: the chapter text stays a plain text box"; fi
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist; `auto` is one per core, 0 runs it in
 # this one), each module's tests in one of them, in order: a module's app servers, database
@@ -152,7 +163,7 @@ node_modules/.installed: package.json package-lock.json
 # other session is connected to it.
 TEST_WORKERS ?= $(if $(DATABASE_URL),0,auto)
 
-test: install node_modules/.installed
+test: install node_modules/.installed $(EDITOR_FILES)
 	$(BIN)/python -m pytest --numprocesses $(TEST_WORKERS) --dist loadfile
 
 lint: install
@@ -169,4 +180,4 @@ fixtures: install
 	$(DEV_ENV) $(BIN)/python manage.py build_seed_fixture
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules static/vendor staticfiles .pytest_cache .ruff_cache

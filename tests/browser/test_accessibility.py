@@ -16,6 +16,7 @@ from archive.models import Series, Tag
 from archive.reading import bookmarks, kudos
 from archive.reading import history as reading_history
 from archive.vocabulary import TagKind
+from archive.writing import drafts
 from archive.writing.series import add_work_to_series
 from tests.factories import PASSWORD, body_marker, make_reader, make_work
 
@@ -76,12 +77,15 @@ def archive(transactional_db):
     series = Series.objects.create(creator=echo, title="Echoes")
     add_work_to_series(series=series, work=make_work(title="Echo One", creator=echo))
     relations.mute(reader=reader, muted=echo)
-    return {"reader": reader, "quiet": quiet, "gated": gated, "kept": kept}
+    # The reader's own work, for the writing pages, with autosaved text to offer back.
+    own = make_work(title="Own Harbour", creator=reader, chapters=1)
+    drafts.save_draft(creator=reader, work=own, chapter=None, body="<p>Autosaved words.</p>")
+    return {"reader": reader, "quiet": quiet, "gated": gated, "kept": kept, "own": own}
 
 
 def reader_pages(archive):
     """(name, url, a selector that must be on the page, so we test the page we meant to)."""
-    quiet, gated = archive["quiet"], archive["gated"]
+    quiet, gated, own = archive["quiet"], archive["gated"], archive["own"]
     return [
         ("works index", reverse("archive:work_list"), "article.blurb"),
         ("index with filters", reverse("archive:work_list") + "?tag=Fluff", "table.facet-table"),
@@ -110,6 +114,19 @@ def reader_pages(archive):
             "a muted person's page",
             reverse("archive:creator_detail", args=["echo"]),
             "#creator-series",
+        ),
+        # Writing: the editor's toolbar and its buttons are checked with the page.
+        ("post a new work", reverse("archive:new_work"), "form.posting-form"),
+        ("edit a work", reverse("archive:edit_work", args=[own.pk]), "form.posting-form"),
+        (
+            "add a chapter, with autosaved text offered",
+            reverse("archive:new_chapter", args=[own.pk]),
+            ".autosave-offer ~ form .ql-toolbar",
+        ),
+        (
+            "edit a chapter in the editor",
+            reverse("archive:edit_chapter", args=[own.pk, 1]),
+            ".ql-toolbar button.ql-bold",
         ),
     ]
 
