@@ -124,6 +124,11 @@ urlpatterns = [
         name="download_html",
     ),
     path(
+        "works/<int:work_id>/download/<slug:slug>.pdf",
+        downloads.download_pdf,
+        name="download_pdf",
+    ),
+    path(
         "series/<int:series_id>/download/<slug:slug>.epub",
         series.download_series_epub,
         name="download_series_epub",
@@ -164,5 +169,10 @@ urlpatterns = [
         "opds/<str:token>/works/<int:work_id>.epub",
         opds.work_epub,
         name="opds_private_work_epub",
+    ),
+    path(
+        "opds/<str:token>/works/<int:work_id>.pdf",
+        opds.work_pdf,
+        name="opds_private_work_pdf",
     ),
 ]

@@ -388,5 +388,7 @@ LOGGING = {
         # The worker (run_huey) logs through a handler of its own; a second copy of each
         # line from the root logger would only double the log.
         "huey": {"handlers": [], "level": "WARNING", "propagate": False},
+        # The PDF downloads' font subsetting narrates every font table at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }

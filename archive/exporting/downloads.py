@@ -1,9 +1,9 @@
-"""EPUB 3 and single-file HTML downloads of a work, built once per work revision.
+"""EPUB 3, single-file HTML and PDF downloads of a work, built once per work revision.
 
-Both files hold a title page with the work's metadata, then every chapter with its title,
-summary, notes and end notes, then the work's end notes. Creator HTML (sanitised on save)
-is rebuilt here as well-formed XHTML that is also valid HTML, so one set of templates
-serves the EPUB and the HTML file.
+All three files hold a title page with the work's metadata, then every chapter with its
+title, summary, notes and end notes, then the work's end notes. Creator HTML (sanitised on
+save) is rebuilt here as well-formed XHTML that is also valid HTML, so one set of templates
+serves the EPUB, the HTML file and the PDF (laid out in `pdf.py`).
 """
 
 import datetime
@@ -26,10 +26,13 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from ebooklib import epub
 
+from archive.exporting import pdf
 from archive.writing.sanitize import sanitize_html
 
 EPUB_TYPE = "application/epub+zip"
 HTML_TYPE = "text/html; charset=utf-8"
+PDF_TYPE = "application/pdf"
+CONTENT_TYPES = {"epub": EPUB_TYPE, "html": HTML_TYPE, "pdf": PDF_TYPE}
 # A file is rebuilt only when its work changes (the key holds the revision), so it may stay
 # a long while; the expiry just lets files of works nobody downloads any more leave the cache.
 CACHE_SECONDS = 7 * 24 * 3600
@@ -249,7 +252,8 @@ def file_names(work):
 
 
 def download_url(work, kind):
-    """Where the work's EPUB ("epub") or HTML ("html") file is, named after its title."""
+    """Where the work's EPUB ("epub"), HTML ("html") or PDF ("pdf") file is, named after
+    its title."""
     return reverse(f"archive:download_{kind}", args=[work.pk, file_names(work).slug])
 
 
@@ -309,8 +313,40 @@ def build_epub(work, chapters, *, base_url=""):
         book.add_metadata("DC", "subject", xml_text(tag.name))
     style = render_to_string("archive/download/style.css")
     book.add_item(epub.EpubItem("style", "style.css", "text/css", style))
+    for uid, file_name, title, body in _documents(work, context):
+        page = {"language": context["language"], "title": title, "body": mark_safe(body)}
+        content = xml_text(render_to_string("archive/download/document.xhtml", page))
+        book.add_item(epub.EpubItem(uid, file_name, "application/xhtml+xml", content.encode()))
+        book.toc.append(epub.Link(file_name, title, uid))
+        book.spine.append(uid)
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav(title="Contents"))
 
-    # (id, file, title, template, context): the title page, each chapter, the end notes.
+    out = io.BytesIO()
+    updated = datetime.datetime.combine(work.updated, datetime.time())
+    epub.write_epub(out, book, {"mtime": updated, "raise_exceptions": True})
+    return out.getvalue()
+
+
+def build_pdf(work, chapters, *, base_url=""):
+    """The whole work as a PDF: the EPUB's pages, with its contents as the outline."""
+    context = text_context(work, chapters, base_url)
+    sections = [pdf.Section(title, body) for _, _, title, body in _documents(work, context)]
+    tags = work.fandoms + work.relationships + work.characters + work.additional_tags
+    info = pdf.Info(
+        title=xml_text(work.title),
+        author=xml_text(work.creator_display),
+        subject=xml_text(plain_text(work.summary)),
+        keywords=[xml_text(tag.name) for tag in tags],
+        language=context["language"],
+        updated=work.updated,
+    )
+    return pdf.render(sections, info)
+
+
+def _documents(work, context):
+    """(id, file name, title, body) of the title page, each chapter and the end notes, in
+    reading order: the EPUB's files and the PDF's sections."""
     documents = [("title-page", "title.xhtml", work.title, "title_page.html", {})]
     for chapter in context["chapters"]:
         uid, extra = f"chapter-{chapter.position}", {"chapter": chapter}
@@ -320,18 +356,10 @@ def build_epub(work, chapters, *, base_url=""):
         documents.append(("end-notes", "end-notes.xhtml", "End notes", "end_notes.html", {}))
     for uid, file_name, title, template, extra in documents:
         body = render_to_string(f"archive/download/{template}", {**context, **extra})
-        page = {"language": context["language"], "title": title, "body": mark_safe(body)}
-        content = xml_text(render_to_string("archive/download/document.xhtml", page))
-        book.add_item(epub.EpubItem(uid, file_name, "application/xhtml+xml", content.encode()))
-        book.toc.append(epub.Link(file_name, xml_text(title), uid))
-        book.spine.append(uid)
-    book.add_item(epub.EpubNcx())
-    book.add_item(epub.EpubNav(title="Contents"))
+        yield uid, file_name, xml_text(title), xml_text(body)
 
-    out = io.BytesIO()
-    updated = datetime.datetime.combine(work.updated, datetime.time())
-    epub.write_epub(out, book, {"mtime": updated, "raise_exceptions": True})
-    return out.getvalue()
+
+BUILDERS = {"epub": build_epub, "html": build_html, "pdf": build_pdf}
 
 
 def cache_key(work, kind, base_url):
@@ -348,7 +376,7 @@ def cache_key(work, kind, base_url):
 
 
 def cached_file(work, kind, *, base_url=""):
-    """The work's EPUB ("epub") or HTML ("html") file, built at most once per revision.
+    """The work's EPUB, HTML or PDF file (by `kind`), built at most once per revision.
 
     The file is the same for every reader who may see the work, so one copy serves all.
     """
@@ -359,8 +387,7 @@ def cached_file(work, kind, *, base_url=""):
     content = cache.get(key)
     if content is None:
         chapters = list(work.chapters.posted().order_by("position"))
-        build = build_epub if kind == "epub" else build_html
-        content = build(work, chapters, base_url=base_url)
+        content = BUILDERS[kind](work, chapters, base_url=base_url)
         if isinstance(content, str):
             content = content.encode()
         cache.set(key, content, CACHE_SECONDS)

@@ -1,8 +1,9 @@
-"""An OPDS 1.2 catalog, so e-reader apps can browse the archive and download EPUBs.
+"""An OPDS 1.2 catalog, so e-reader apps can browse the archive and download EPUBs (and
+PDFs).
 
-The public catalog lists every posted work, but offers the EPUB only of works that need no
+The public catalog lists every posted work, but offers its files only of works that need no
 agreement: an app cannot show the interstitial. A reader's private catalog (behind their
-feed token) offers the EPUB of every work their standing choices cover, through a route
+feed token) offers the files of every work their standing choices cover, through a route
 that checks those choices, and leaves out what they excluded.
 """
 
@@ -28,6 +29,7 @@ ACQUISITION = "application/atom+xml;profile=opds-catalog;kind=acquisition"
 OPENSEARCH = "application/opensearchdescription+xml"
 ACQUIRE = "http://opds-spec.org/acquisition"
 PAGE_SIZE = 25
+FILE_KINDS = ["epub", "pdf"]
 TOP_TAGS = 50
 
 
@@ -71,13 +73,20 @@ class Catalog:
         in advance, or nothing in the public catalog."""
         return self.reader.readable if self.reader else policy.NOTHING_AGREED
 
-    def acquisition_url(self, work):
+    def acquisitions(self, work):
+        """The work's files for an app to fetch: the EPUB first, e-readers' own format."""
+        return [
+            {"type": downloads.CONTENT_TYPES[kind], "href": self.acquisition_url(work, kind)}
+            for kind in FILE_KINDS
+        ]
+
+    def acquisition_url(self, work, kind):
         if self.reader:
-            return self.url("work_epub", work.pk)
-        return self.request.build_absolute_uri(downloads.download_url(work, "epub"))
+            return self.url(f"work_{kind}", work.pk)
+        return self.request.build_absolute_uri(downloads.download_url(work, kind))
 
     def entry(self, work):
-        """One work's catalog entry: metadata only, and the EPUB link when it may be had."""
+        """One work's catalog entry: metadata only, and the file links when they may be had."""
         missing = self.readable.missing(work)
         return {
             "id": work_id(work),
@@ -90,7 +99,7 @@ class Catalog:
             "categories": categories(work),
             "summary": self._summary(work, missing),
             "page_url": self.request.build_absolute_uri(work.get_absolute_url()),
-            "acquisition_url": None if missing else self.acquisition_url(work),
+            "acquisitions": [] if missing else self.acquisitions(work),
         }
 
     def _summary(self, work, missing):

@@ -130,9 +130,19 @@ def opensearch(request, token=None):
 @require_safe
 @token_consent_required
 def work_epub(request, reader, work):
-    content = downloads.cached_file(work, "epub", base_url=request.build_absolute_uri("/"))
-    response = HttpResponse(content, content_type=downloads.EPUB_TYPE)
-    response["Content-Disposition"] = downloads.file_names(work).content_disposition("epub")
+    return _file(request, work, "epub")
+
+
+@require_safe
+@token_consent_required
+def work_pdf(request, reader, work):
+    return _file(request, work, "pdf")
+
+
+def _file(request, work, kind):
+    content = downloads.cached_file(work, kind, base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(content, content_type=downloads.CONTENT_TYPES[kind])
+    response["Content-Disposition"] = downloads.file_names(work).content_disposition(kind)
     return response
 
 

@@ -34,8 +34,8 @@ def links(item, rel):
     return [link for link in item.links if link.rel == rel]
 
 
-def acquisition(entry):
-    found = links(entry, opds.ACQUIRE)
+def acquisition(entry, content_type=downloads.EPUB_TYPE):
+    found = [link for link in links(entry, opds.ACQUIRE) if link.type == content_type]
     assert len(found) <= 1
     return found[0].href if found else None
 
@@ -97,17 +97,22 @@ def test_public_catalog_offers_only_works_needing_no_consent(client):
     assert links(entry, opds.ACQUIRE)[0].type == "application/epub+zip"
     assert "Summary of work" in entry.summary
 
+    assert acquisition(entry, downloads.PDF_TYPE) == SERVER + downloads.download_url(
+        open_work, "pdf"
+    )
+
     entry = entry_for(feed, gated)
-    assert acquisition(entry) is None
+    assert links(entry, opds.ACQUIRE) == []
     assert entry.summary.startswith("Needs agreement to: Explicit rating, Rape/Non-Con.")
     assert "Rating: Explicit." in entry.summary
 
 
-def test_public_acquisition_link_downloads_the_epub(client):
+@pytest.mark.parametrize("content_type", [downloads.EPUB_TYPE, downloads.PDF_TYPE])
+def test_public_acquisition_links_download_the_files(client, content_type):
     work = make_work()
     feed = parse(client.get(LATEST), "acquisition")
-    response = client.get(acquisition(entry_for(feed, work)).removeprefix(SERVER))
-    assert response["Content-Type"] == "application/epub+zip"
+    response = client.get(acquisition(entry_for(feed, work), content_type).removeprefix(SERVER))
+    assert response["Content-Type"] == content_type
 
 
 def test_latest_is_paginated_with_next_and_previous(client, monkeypatch):
@@ -192,8 +197,11 @@ def test_private_catalog_offers_what_standing_choices_cover(client, token):
     feed = parse(client.get(private("latest", token)), "acquisition")
     assert acquisition(entry_for(feed, covered)) == SERVER + private("work_epub", token, covered.pk)
     assert acquisition(entry_for(feed, plain)) == SERVER + private("work_epub", token, plain.pk)
+    assert acquisition(entry_for(feed, covered), downloads.PDF_TYPE) == SERVER + private(
+        "work_pdf", token, covered.pk
+    )
     entry = entry_for(feed, uncovered)
-    assert acquisition(entry) is None
+    assert links(entry, opds.ACQUIRE) == []
     assert entry.summary.startswith("Needs agreement to: Mature rating.")
 
 
@@ -233,20 +241,27 @@ def test_private_catalog_applies_exclusions_everywhere(client, token):
     assert len(parse(client.get(LATEST), "acquisition").entries) == 3
 
 
-def test_token_epub_route_serves_only_what_standing_choices_cover(client, token):
+@pytest.mark.parametrize(
+    ("kind", "content_type", "magic"),
+    [("epub", downloads.EPUB_TYPE, b"PK"), ("pdf", downloads.PDF_TYPE, b"%PDF")],
+)
+def test_token_file_routes_serve_only_what_standing_choices_cover(
+    client, token, kind, content_type, magic
+):
     covered = make_work(rating="explicit", warnings=["non-con"])
     uncovered = make_work(rating="explicit", warnings=["underage"])
-    response = client.get(private("work_epub", token, covered.pk))
+    response = client.get(private(f"work_{kind}", token, covered.pk))
     assert response.status_code == 200
-    assert response["Content-Type"] == "application/epub+zip"
+    assert response["Content-Type"] == content_type
+    assert response.content.startswith(magic)
     assert response["Cache-Control"] == "private, no-store"
     assert "attachment;" in response["Content-Disposition"]
 
-    refused = client.get(private("work_epub", token, uncovered.pk))
+    refused = client.get(private(f"work_{kind}", token, uncovered.pk))
     assert refused.status_code == 403
     assert refused["Content-Type"] == "text/plain; charset=utf-8"
     assert refused.content.decode().startswith("This work needs agreement to: Underage Sex.")
-    assert not refused.content.startswith(b"PK")
+    assert not refused.content.startswith(magic)
     assert refused["Cache-Control"] == "private, no-store"
 
 
@@ -346,14 +361,16 @@ def test_revoked_token_makes_every_private_url_404(client, token):
         private("search", token),
         private("opensearch", token),
         private("work_epub", token, work.pk),
+        private("work_pdf", token, work.pk),
     ]
     assert all(client.get(url).status_code == 200 for url in urls)
     token.delete()
     assert [client.get(url).status_code for url in urls] == [404] * len(urls)
 
 
-def test_token_route_is_marked_gated_because_it_enforces_consent():
+def test_token_routes_are_marked_gated_because_they_enforce_consent():
     assert opds_views.work_epub.consent_gated is True
+    assert opds_views.work_pdf.consent_gated is True
 
 
 # Query counts
@@ -386,7 +403,8 @@ def test_private_catalog_query_counts(client, token, django_assert_num_queries, 
     # the same, then works, tags
     with django_assert_num_queries(6):
         response = client.get(private("latest", token))
-    assert response.content.count(opds.ACQUIRE.encode()) == works
+    # An EPUB and a PDF link for each work.
+    assert response.content.count(opds.ACQUIRE.encode()) == 2 * works
     # token with reader, choices, excluded tags, muted people, the fandoms
     with django_assert_num_queries(5):
         client.get(private("fandoms", token))
