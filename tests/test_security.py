@@ -8,6 +8,7 @@ import zipfile
 from xml.etree import ElementTree
 
 import html5lib
+import pypdf
 import pytest
 from django.db import transaction
 from django.test import Client
@@ -37,11 +38,14 @@ def signed_in(reader, **options):
 
 
 def readable_text(response):
-    """The response as text, with an EPUB (a zip file) unpacked so its chapters are searched."""
+    """The response as text, with an EPUB (a zip file) unpacked and a PDF's pages read, so
+    their chapters are searched."""
     content = b"".join(response.streaming_content) if response.streaming else response.content
     if content.startswith(b"PK"):
         with zipfile.ZipFile(io.BytesIO(content)) as epub:
             return "".join(epub.read(name).decode("utf-8", "replace") for name in epub.namelist())
+    if content.startswith(b"%PDF"):
+        return " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(content)).pages)
     return content.decode("utf-8", "replace")
 
 
@@ -61,7 +65,9 @@ def test_the_walk_finds_every_kind_of_route_that_shows_text():
         "archive:work_entire",
         "archive:download_epub",
         "archive:download_html",
+        "archive:download_pdf",
         "archive:opds_private_work_epub",
+        "archive:opds_private_work_pdf",
     } <= names
 
 
@@ -116,7 +122,9 @@ def test_the_sweep_sees_the_text_on_every_reading_route_once_agreed(gated_work):
         ("get", "archive:work_entire"),
         ("get", "archive:download_epub"),
         ("get", "archive:download_html"),
+        ("get", "archive:download_pdf"),
         ("get", "archive:opds_private_work_epub"),
+        ("get", "archive:opds_private_work_pdf"),
     } <= shown
 
 

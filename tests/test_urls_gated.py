@@ -96,6 +96,8 @@ def test_the_walk_finds_the_reading_routes():
         "works/<int:work_id>/entire/",
         "works/<int:work_id>/chapters/<int:position>/",
         "works/<int:work_id>/consent/",
+        "works/<int:work_id>/download/<slug:slug>.epub",
+        "works/<int:work_id>/download/<slug:slug>.pdf",
     } <= routes
 
 
