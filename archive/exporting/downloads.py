@@ -37,7 +37,12 @@ CONTENT_TYPES = {"epub": EPUB_TYPE, "html": HTML_TYPE, "pdf": PDF_TYPE}
 # a long while; the expiry just lets files of works nobody downloads any more leave the cache.
 CACHE_SECONDS = 7 * 24 * 3600
 # Changed with the files' layout, so that files built before the change are built again.
-LAYOUT = 2
+LAYOUT = 3
+# The EPUB's package states the work's vocabulary and tags in the archive's own terms, one
+# <meta property="archive:…"> each, so that importing the file gives the work back
+# (archive/importing/archive_epub.py reads them).
+METADATA_PREFIX = "archive"
+METADATA_VOCABULARY = "urn:archive:metadata:"
 
 VOID_TAGS = {"br", "hr"}
 LIST_TAGS = {"ul", "ol"}
@@ -311,6 +316,7 @@ def build_epub(work, chapters, *, base_url=""):
         book.add_metadata("DC", "source", context["work_url"])
     for tag in work.fandoms + work.relationships + work.characters + work.additional_tags:
         book.add_metadata("DC", "subject", xml_text(tag.name))
+    _add_archive_metadata(book, work)
     style = render_to_string("archive/download/style.css")
     book.add_item(epub.EpubItem("style", "style.css", "text/css", style))
     for uid, file_name, title, body in _documents(work, context):
@@ -360,6 +366,25 @@ def _documents(work, context):
 
 
 BUILDERS = {"epub": build_epub, "html": build_html, "pdf": build_pdf}
+
+
+def _add_archive_metadata(book, work):
+    book.add_prefix(METADATA_PREFIX, METADATA_VOCABULARY)
+    states = [
+        ("rating", work.rating),
+        *(("warning", warning) for warning in work.warning_values),
+        *(("category", category) for category in work.categories),
+        *((tag.kind, xml_text(tag.name)) for tag in sorted(work.tags.all(), key=_tag_order)),
+        ("updated", work.updated.isoformat()),
+        ("complete", "true" if work.complete else "false"),
+    ]
+    for name, value in states:
+        prop = f"{METADATA_PREFIX}:{name}"
+        book.add_metadata("OPF", prop, value, {"property": prop})
+
+
+def _tag_order(tag):
+    return tag.kind, tag.name
 
 
 def cache_key(work, kind, base_url):
