@@ -23,3 +23,21 @@ def name(code):
     code = (code or "").strip()
     lowered = code.lower()
     return _NAMES.get(lowered) or _NAMES.get(lowered.split("-")[0]) or code
+
+
+# Every English and native name Django knows, lower-cased ("spanish", "español": "es").
+_CODES = {
+    name.lower(): info["code"]
+    for info in LANG_INFO.values()
+    if "code" in info
+    for name in (info.get("name"), info.get("name_local"))
+    if name
+}
+# Django names only the scripts of Chinese (see _NAMES).
+_CODES["chinese"] = "zh"
+
+
+def code_for(language_name):
+    """The code of a language named in English or in itself ("Español" -> "es"), as AO3
+    downloads name it; "" when the name is unknown."""
+    return _CODES.get(" ".join((language_name or "").split()).lower(), "")

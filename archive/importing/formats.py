@@ -2,7 +2,8 @@
 
 Like text_import, this never touches the database. Chapter bodies come out sanitised;
 headings become titles: in an HTML file the <h1> titles the work and each <h2> opens a
-chapter, in an EPUB each document of the reading order that has text is a chapter.
+chapter, in an EPUB each document of the reading order that has text is a chapter. AO3
+downloads and this archive's own EPUBs are recognised and read with their metadata.
 """
 
 import html
@@ -13,8 +14,11 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 
+import lxml.html
 from ebooklib import epub
 
+from archive.importing import ao3, archive_epub, markup
+from archive.importing.markup import has_text
 from archive.importing.text import CHAPTER_RE, ParsedChapter, ParsedWork
 from archive.writing.sanitize import sanitize_html
 
@@ -33,7 +37,6 @@ HEADING_LEVELS = {"h1": 1, "h2": 2, "h3": 3}
 # that tools give it (Calibre's titlepage.xhtml, this archive's own title.xhtml).
 FRONT_MATTER_TYPES = {"cover", "titlepage", "halftitlepage", "title-page", "toc", "landmarks"}
 FRONT_MATTER_NAMES = {"cover", "title", "titlepage", "title-page", "title_page", "toc", "nav"}
-_TAG = re.compile(r"<[^>]*>")
 _EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|<br>)*</p>")
 _LOOKS_LIKE_HTML = re.compile(r"</?[a-zA-Z][^>]*>")
 _BLANK_LINES = re.compile(r"\n\s*\n")
@@ -53,8 +56,12 @@ def decode(data):
 
 def parse_html(data):
     """A work from one HTML file: titled by its <h1> (else its <title>), with a chapter for
-    each <h2>; text before the first <h2> becomes the work's notes."""
-    document = _read(decode(data))
+    each <h2>; text before the first <h2> becomes the work's notes. An AO3 download is read
+    as AO3 lays it out."""
+    text = decode(data)
+    if _is_download(data):
+        return _ao3_work(_download_body(data))
+    document = _read(text)
     parts = document.parts
     title_at = next((i for i, part in enumerate(parts) if _is_heading(part, 1)), None)
     title = parts.pop(title_at).text if title_at is not None else ""
@@ -75,8 +82,14 @@ def parse_html(data):
 
 def parse_epub(data):
     """A work from an EPUB: title, creator, language and summary from its metadata, and a
-    chapter for each document of its reading order that has text, front matter left out."""
+    chapter for each document of its reading order that has text, front matter left out.
+    AO3 downloads and this archive's own EPUBs are read as they are laid out."""
     book = _read_epub(data)
+    if archive_epub.made_here(book):
+        return archive_epub.parse(book)
+    download = _ao3_download(book)
+    if download is not None:
+        return _ao3_work(download, language=_metadata(book, "language"))
     work = ParsedWork(
         title=_metadata(book, "title"),
         creator=", ".join(map(_one_line, _metadata_values(book, "creator"))),
@@ -99,11 +112,6 @@ def parse_epub(data):
         heading, parts = _leading_heading(document.parts)
         _add_chapter(work, heading or contents.get(item.file_name, ""), _body(parts))
     return work
-
-
-def has_text(markup):
-    """Whether the markup holds any visible text."""
-    return bool(html.unescape(_TAG.sub("", markup)).strip())
 
 
 @dataclass
@@ -239,6 +247,47 @@ def _leading_heading(parts):
         if has_text(part):
             break
     return "", parts
+
+
+def _ao3_download(book):
+    """An AO3 EPUB's documents, their bodies one after another in one element, or None
+    when the book's first documents hold no AO3 preface."""
+    documents = [
+        item
+        for item in map(book.get_item_with_id, (idref for idref, _linear in book.spine))
+        if isinstance(item, epub.EpubHtml) and not isinstance(item, epub.EpubNav)
+    ]
+    if not any(_is_download(item.content) for item in documents[:2]):
+        return None
+    combined = lxml.html.Element("div")
+    for item in documents:
+        combined.extend(markup.elements(_download_body(item.content)))
+    return combined
+
+
+def _is_download(data):
+    """Whether the document holds an AO3 download's preface."""
+    try:
+        return ao3.is_download(markup.body(data))
+    except markup.Truncated as error:
+        # Any other HTML is read as it is below, however deep it nests.
+        if ao3.is_download(error.body):
+            raise Unreadable(f"an AO3 download, but {error}") from None
+        return False
+
+
+def _download_body(data):
+    try:
+        return markup.body(data)
+    except markup.Truncated as error:
+        raise Unreadable(f"an AO3 download, but {error}") from None
+
+
+def _ao3_work(root, *, language=""):
+    try:
+        return ao3.parse(root, language=language)
+    except ao3.Malformed as error:
+        raise Unreadable(f"an AO3 download, but {error}") from None
 
 
 def _read_epub(data):

@@ -15,12 +15,13 @@ from django.utils import timezone
 from archive.importing import formats
 from archive.importing.text import parse_work
 from archive.listing import search
-from archive.models import Chapter, Tag, Work, WorkWarning
+from archive.models import Chapter, Series, Tag, Work, WorkWarning
 from archive.vocabulary import ArchiveWarning, Category, Rating, TagKind
 from archive.writing import derived
 from archive.writing.counters import refresh_work_counts
-from archive.writing.posting import TAG_FIELDS, existing_tags, tag_name_problem
+from archive.writing.posting import TAG_FIELDS, existing_tags, tag_name_problem, unique_names
 from archive.writing.sanitize import sanitize_html
+from archive.writing.series import add_work_to_series
 from archive.writing.words import count_words
 
 # A text that arrives without metadata may contain anything, so it is gated as strictly
@@ -116,6 +117,8 @@ def _check_metadata(metadata, name):
     for field in ["title", "creator", "summary", "language"]:
         if not isinstance(metadata.get(field, ""), str):
             reject(f"{field} must be text")
+    if not all(map(_is_series_part, metadata.get("series", []))):
+        reject("series must be a list of [series title, part number] pairs")
     for field in TAG_FIELDS:
         tags = metadata.get(field, [])
         if not _is_list_of_text(tags) or any(not tag.strip() for tag in tags):
@@ -128,6 +131,18 @@ def _check_metadata(metadata, name):
 
 def _is_list_of_text(value):
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _is_series_part(value):
+    """A [title, position] pair; the position may be None (after the series' last part)."""
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        return False
+    title, position = value
+    return (
+        isinstance(title, str)
+        and 0 < len(title.strip()) <= Series._meta.get_field("title").max_length
+        and (position is None or (type(position) is int and position >= 1))
+    )
 
 
 def import_text_file(path, *, creator=None):
@@ -189,8 +204,12 @@ def import_file(source, *, creator=None, metadata=None, posted=True):
 def create_imported_work(parsed, *, metadata=None, creator=None, name="text", posted=True):
     """Make a work and its chapters from a parsed file and its metadata; all or nothing.
 
-    What the file says (title, creator, summary, language) wins over the metadata."""
-    parsed, metadata = _clean(parsed), _clean({**UNKNOWN_CONTENT, **(metadata or {})})
+    What the file says (title, creator, summary, language, and what an AO3 download or
+    this archive's own EPUB states) wins over the metadata."""
+    given = _clean({**UNKNOWN_CONTENT, **(metadata or {})})
+    _check_metadata(given, name)
+    parsed = _clean(parsed)
+    metadata, stated_notes = _with_stated(parsed.metadata, given)
     _check_metadata(metadata, name)
     if not parsed.chapters or not any(chapter.body for chapter in parsed.chapters):
         raise ImportRejected(f"{name}: no story text found")
@@ -198,7 +217,11 @@ def create_imported_work(parsed, *, metadata=None, creator=None, name="text", po
     if not title:
         raise ImportRejected(f"{name}: the text has no title and its metadata gives none")
 
-    published = _date(metadata.get("published"), name)
+    published = _date(metadata.get("published"), name, "published")
+    # The archive keeps updated on or after published; a file saying otherwise is mistaken.
+    updated = max(_date(metadata.get("updated", published), name, "updated"), published)
+    if creator is None and metadata.get("series"):
+        stated_notes += [_series_note(title, position) for title, position in metadata["series"]]
     rating, warnings, floor_notes = _content_floor(parsed, metadata)
     summary, summary_by_archive = parsed.summary, False
     if not summary and metadata.get("summary"):
@@ -210,7 +233,7 @@ def create_imported_work(parsed, *, metadata=None, creator=None, name="text", po
         creator_name="" if creator else _creator_name(parsed, metadata),
         summary=sanitize_html(summary),
         summary_by_archive=summary_by_archive,
-        notes=sanitize_html("\n".join(filter(None, [parsed.notes, *floor_notes]))),
+        notes=sanitize_html("\n".join(filter(None, [parsed.notes, *floor_notes, *stated_notes]))),
         end_notes=sanitize_html(parsed.end_notes),
         rating=rating,
         categories=sorted(set(_categories(metadata))),
@@ -218,7 +241,7 @@ def create_imported_work(parsed, *, metadata=None, creator=None, name="text", po
         complete=bool(metadata.get("complete", False)) and not parsed.starts_mid_work,
         expected_chapters=metadata.get("expected_chapters"),
         published=published,
-        updated=published,
+        updated=updated,
         is_posted=posted,
     )
     WorkWarning.objects.bulk_create(WorkWarning(work=work, warning=warning) for warning in warnings)
@@ -231,6 +254,7 @@ def create_imported_work(parsed, *, metadata=None, creator=None, name="text", po
             work=work,
             position=parsed_chapter.position,
             title=parsed_chapter.title[:255],
+            summary=sanitize_html(parsed_chapter.summary),
             notes=sanitize_html(parsed_chapter.notes),
             end_notes=sanitize_html(parsed_chapter.end_notes),
             body=sanitize_html(parsed_chapter.body),
@@ -242,9 +266,56 @@ def create_imported_work(parsed, *, metadata=None, creator=None, name="text", po
         chapter.word_count = count_words(chapter.body)
     Chapter.objects.bulk_create(chapters)
     refresh_work_counts(work)
+    if creator is not None:
+        for title, position in metadata.get("series", []):
+            _join_series(work, title.strip(), position)
     derived.refresh([work.pk])
     search.update_search_documents([work.pk])
     return work
+
+
+def _with_stated(stated, metadata):
+    """The metadata with what the file states winning: its vocabulary, dates and series
+    replace the given ones, its tags join them. Returns the metadata and notes on what the
+    work cannot hold: categories after the first, names that cannot be tags."""
+    merged, notes = dict(metadata), []
+    for key, value in stated.items():
+        if key in TAG_FIELDS:
+            names = unique_names(value)
+            usable = [tag for tag in names if tag_name_problem(tag) is None]
+            if len(usable) < len(names):
+                left = ", ".join(tag for tag in names if tag not in usable)
+                kind = TAG_FIELDS[key].label
+                notes.append(f"Its {kind} tags the archive cannot keep as tags: {left}.")
+            merged[key] = unique_names([*metadata.get(key, []), *usable])
+        elif key == "categories":
+            # A work has one category: the first the archive knows; the others are noted.
+            known = [category for category in value if category in Category.values]
+            if known:
+                merged["category"] = known[0]
+            others = [Category(c).label for c in known[1:]] + [
+                category for category in value if category not in Category.values
+            ]
+            if others:
+                notes.append(f"Its file also gives the categories {', '.join(others)}.")
+        elif value is not None:
+            merged[key] = value
+    return merged, [f"<p>{html.escape(note, quote=False)}</p>" for note in notes]
+
+
+def _join_series(work, title, position):
+    """Make the work a part of its creator's series of that title (made if missing), at
+    `position` if the series has that many parts yet, else after its last."""
+    series = Series.objects.filter(creator=work.creator, title=title).order_by("pk").first()
+    if series is None:
+        series = Series.objects.create(creator=work.creator, title=title)
+    last = series.parts.count() + 1
+    add_work_to_series(series=series, work=work, position=min(position or last, last))
+
+
+def _series_note(title, position):
+    part = f"part {position}" if position else "a part"
+    return f"<p>{html.escape(f'It was {part} of the series {title}.', quote=False)}</p>"
 
 
 def _clean(value):
@@ -344,7 +415,7 @@ def _creator_name(parsed, metadata):
     return name[: Work._meta.get_field("creator_name").max_length]
 
 
-def _date(value, name):
+def _date(value, name, field):
     if value is None:
         return timezone.localdate()
     if isinstance(value, datetime.date):
@@ -352,4 +423,4 @@ def _date(value, name):
     try:
         return datetime.date.fromisoformat(str(value))
     except ValueError:
-        raise ImportRejected(f"{name}: published must be a date (YYYY-MM-DD)") from None
+        raise ImportRejected(f"{name}: {field} must be a date (YYYY-MM-DD)") from None

@@ -19,6 +19,7 @@ class ParsedChapter:
     notes: str = ""
     end_notes: str = ""
     body: str = ""
+    summary: str = ""
 
 
 @dataclass
@@ -35,6 +36,9 @@ class ParsedWork:
     language: str = ""  # as the file declares it (EPUB metadata); plain texts never do
     chapters: list[ParsedChapter] = field(default_factory=list)
     starts_mid_work: bool = False
+    # What a file states in the importer's metadata keys (an AO3 download's tags and dates);
+    # it wins over the metadata given with the file. Plain texts state none.
+    metadata: dict = field(default_factory=dict)
 
 
 # A header line is "Label: value" with a label from a short, known list, so that a story line
