@@ -86,7 +86,10 @@ def parse_epub(data):
     AO3 downloads and this archive's own EPUBs are read as they are laid out."""
     book = _read_epub(data)
     if archive_epub.made_here(book):
-        return archive_epub.parse(book)
+        try:
+            return archive_epub.parse(book)
+        except markup.Truncated as error:
+            raise Unreadable(f"an EPUB from this archive, but {error}") from None
     download = _ao3_download(book)
     if download is not None:
         return _ao3_work(download, language=_metadata(book, "language"))

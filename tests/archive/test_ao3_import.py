@@ -452,3 +452,13 @@ def test_the_archives_own_epub_with_an_unknown_rating_is_refused(full_work, crea
 
     with pytest.raises(ImportRejected, match="unknown rating 'spicy'"):
         import_file(SimpleUploadedFile("odd.epub", content), creator=creator)
+
+
+def test_the_archives_own_epub_nested_too_deep_to_read_is_unreadable(full_work):
+    nested = b"<div>" * 300 + b"deep" + b"</div>" * 300
+    content = with_file_changed(
+        own_epub(full_work), "EPUB/chapter-2.xhtml", b"</body>", nested + b"</body>"
+    )
+
+    with pytest.raises(Unreadable, match="an EPUB from this archive, but its markup is nested"):
+        parse_epub(content)
