@@ -233,7 +233,11 @@ def create_imported_work(parsed, *, metadata=None, creator=None, name="text", po
         creator_name="" if creator else _creator_name(parsed, metadata),
         summary=sanitize_html(summary),
         summary_by_archive=summary_by_archive,
-        notes=sanitize_html("\n".join(filter(None, [parsed.notes, *floor_notes, *stated_notes]))),
+        notes=sanitize_html(
+            "\n".join(
+                filter(None, [_credit(parsed, creator), parsed.notes, *floor_notes, *stated_notes])
+            )
+        ),
         end_notes=sanitize_html(parsed.end_notes),
         rating=rating,
         categories=sorted(set(_categories(metadata))),
@@ -408,6 +412,14 @@ def _pairing_tags(pairings):
         if tag.kind == TagKind.RELATIONSHIP:
             tags.append(tag)
     return tags
+
+
+def _credit(parsed, creator):
+    """The file's own byline, kept in the notes of a work imported into someone's account
+    (the work is theirs, so the byline names no one else); "" when it names them."""
+    if creator is None or not parsed.creator or parsed.creator.lower() == creator.username.lower():
+        return ""
+    return f"<p>Credited in the imported file: by {html.escape(parsed.creator, quote=False)}</p>"
 
 
 def _creator_name(parsed, metadata):

@@ -68,6 +68,20 @@ CHAPTER_RE = re.compile(
     r"\s*(?:[:.\-–—]\s*(?P<title>.{0,100}?))?\s*$",
     re.IGNORECASE,
 )
+# "Prologue", "Epilogue: After" or "Epilogue - After": the chapter keeps the whole line as
+# its title, and its place among the others.
+PROLOGUE_RE = re.compile(
+    r"^(?:prologue|epilogue)\b\s*(?:[:.\-–—]\s*(?P<title>.{0,100}?))?\s*$", re.IGNORECASE
+)
+# "1. The Bell": a numbered heading, trusted only when the body opens with "1." and the
+# numbers follow on (see _numbered_headings), since a story may hold a numbered list.
+NUMBERED_RE = re.compile(r"^(?P<number>\d{1,3})\.\s+(?P<title>\S.{0,100}?)\s*$")
+# "***" or "###" opening a body: the text divides its chapters with such lines, each
+# followed by the chapter's title when it has one (see _separator_headings).
+SEPARATOR_RE = re.compile(r"^(?:(?:\*\s*){3,}|(?:#\s*){3,})$")
+# "by cora", "By Cora", "written by cora" under a title: the credit of the text, unlike
+# "By: cora", which is a header field. At most a few words, so no sentence is taken for one.
+BYLINE_RE = re.compile(r"^(?:written\s+)?by\s+(?P<name>\S+(?:\s+\S+){0,3})$", re.IGNORECASE)
 
 # Scene-break decoration: xXx-style letters, or runs of a symbol.
 _DECORATION = r"x(?:Xx)+|X(?:xX)+|o(?:Oo)+|O(?:oO)+|o(?:0o)+|~+|-+|={2,}|\*{2,}|#{2,}|_{2,}"
@@ -309,8 +323,30 @@ def _looks_like_title(line):
         and not line.startswith(QUOTES)
         and (line[0].isupper() or line[0].isdigit())
         and not CHAPTER_RE.match(line)
+        and not PROLOGUE_RE.match(line)
+        and not NUMBERED_RE.match(line)
+        and not BYLINE_RE.match(line)
         and not PLAIN_BREAK_RE.match(line)
         and not CAPTION_BREAK_RE.match(line)
+    )
+
+
+def _byline(line):
+    """The name a "by NAME" line credits, or "" for any other line."""
+    match = BYLINE_RE.match(_plain(line))
+    if not match or match.group("name").endswith(SENTENCE_END):
+        return ""
+    return match.group("name")
+
+
+def _opens_chapter(line):
+    """Whether a line below a title may open the body with a chapter: a heading or a
+    separator (numbered headings are checked again against the whole body)."""
+    return bool(
+        CHAPTER_RE.match(line)
+        or PROLOGUE_RE.match(line)
+        or SEPARATOR_RE.match(line)
+        or ((match := NUMBERED_RE.match(line)) and _looks_like_title(match.group("title")))
     )
 
 
@@ -322,21 +358,33 @@ def _read_header(lines, work):
     add_line = notes.append  # where a field's continuation lines go
     body_start = blocks[0][0] if blocks else len(lines)
 
+    def header_line(line, alone=False):
+        # A byline counts under a title, among header fields, or as a paragraph of its own.
+        if (work.title or seen_header or alone) and _byline(line):
+            return "creator", "", _byline(line)
+        return _field(line)
+
     for number, (first, end) in enumerate(blocks):
         block = lines[first:end]
         following = lines[blocks[number + 1][0]] if number + 1 < len(blocks) else None
-        if _field(block[0]) is None:
-            # A bare title stands directly above header fields or a chapter heading, or
-            # directly after the notes, and is never the last thing in the text.
+        alone = len(block) == 1 and following is not None
+        if header_line(block[0], alone) is None:
+            # A bare title stands directly above header fields, a byline or a chapter
+            # heading, or directly after the notes, and is never the last thing in the text.
             title_here = (
                 not work.title
                 and following is not None
                 and _looks_like_title(block[0])
                 and (
-                    (len(block) > 1 and _field(block[1]))
+                    (len(block) > 1 and (_field(block[1]) or _byline(block[1])))
                     or (
                         len(block) == 1
-                        and (seen_header or _field(following) or CHAPTER_RE.match(following))
+                        and (
+                            seen_header
+                            or _field(following)
+                            or _byline(following)
+                            or _opens_chapter(following)
+                        )
                     )
                 )
             )
@@ -345,7 +393,7 @@ def _read_header(lines, work):
             work.title = _plain(block[0])
             block = block[1:]
         for line in block:
-            parsed = _field(line)
+            parsed = header_line(line, alone)
             if parsed is None:
                 add_line(line)
             else:
@@ -429,18 +477,77 @@ def _break_threshold(lines):
 
 
 def _split_chapters(lines):
-    """Split the body at chapter headings into [(heading or None, lines)]."""
+    """Split the body at chapter headings into [(heading or None, lines)]; a heading is
+    (position, or None when the text gives none, and title)."""
+    headings, taken = _headings(lines)
     segments = [(None, [])]
-    for line in lines:
-        match = CHAPTER_RE.match(line)
-        if match:
-            segments.append((_heading(match), []))
-        else:
+    for index, line in enumerate(lines):
+        if index in headings:
+            segments.append((headings[index], []))
+        elif index not in taken:
             segments[-1][1].append(line)
     # Text before the first heading is a chapter of its own only if it holds anything.
     if len(segments) > 1 and not any(segments[0][1]):
         segments.pop(0)
     return segments
+
+
+def _headings(lines):
+    """{index: heading} of the lines that open chapters, and the indexes of the lines the
+    headings took with them (a separator's title line)."""
+    headings = {}
+    for index, line in enumerate(lines):
+        if match := CHAPTER_RE.match(line):
+            headings[index] = _heading(match)
+        elif match := PROLOGUE_RE.match(line):
+            headings[index] = None, _plain(line).rstrip(".").strip()
+    first = next((index for index, line in enumerate(lines) if line), None)
+    if first is None:
+        return headings, set()
+    headings |= _numbered_headings(lines, first)
+    if SEPARATOR_RE.match(lines[first]):
+        return _separator_headings(lines, headings)
+    return headings, set()
+
+
+def _numbered_headings(lines, first):
+    """ "1. Title" lines, each a paragraph of its own, when the body opens with "1." and
+    they are numbered 1, 2, 3... in order; else none."""
+    found = {}
+    for index, line in enumerate(lines):
+        match = NUMBERED_RE.match(line)
+        if match and _stands_alone(lines, index) and _looks_like_title(match.group("title")):
+            found[index] = int(match.group("number")), _plain(match.group("title"))
+    numbers = [position for position, _title in found.values()]
+    if first not in found or numbers != list(range(1, len(numbers) + 1)):
+        return {}
+    return found
+
+
+def _separator_headings(lines, headings):
+    """In a body that opens with "***" or "###", each such line opens a chapter, titled by
+    the short line standing alone after it; a separator just above a heading gives way to it."""
+    headings, taken = dict(headings), set()
+    for index, line in enumerate(lines):
+        if not SEPARATOR_RE.match(line):
+            continue
+        following = next((i for i in range(index + 1, len(lines)) if lines[i]), None)
+        taken.add(index)
+        if following is None or following in headings:
+            continue
+        title = ""
+        if _stands_alone(lines, following) and _looks_like_title(lines[following]):
+            title = _plain(lines[following])
+            taken.add(following)
+        headings[index] = None, title
+    return headings, taken
+
+
+def _stands_alone(lines, index):
+    """Whether the line is a paragraph of its own: blank (or nothing) before and after."""
+    before = index == 0 or not lines[index - 1]
+    after = index + 1 >= len(lines) or not lines[index + 1]
+    return before and after
 
 
 def _heading(match):
@@ -453,10 +560,10 @@ def _heading(match):
 def _number_chapters(chapters):
     """Keep the text's own chapter numbers unless they are missing or out of order."""
     positions = [chapter.position for chapter in chapters]
-    if all(later > earlier for earlier, later in pairwise(positions)):
+    if None not in positions and all(later > earlier for earlier, later in pairwise(positions)):
         return
     for offset, chapter in enumerate(chapters):
-        chapter.position = positions[0] + offset
+        chapter.position = (positions[0] or 1) + offset
 
 
 def _take_leading_notes(lines):

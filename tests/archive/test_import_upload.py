@@ -139,6 +139,27 @@ def test_a_file_without_a_title_is_named_after_the_file(client_for, creator):
     assert Work.objects.get().title == "my lantern story"
 
 
+def test_a_plain_file_gives_its_title_byline_and_chapters(client_for, creator):
+    text = "The Quiet Shop\n\nby cora\n\nChapter 1\n\nThe bell rang.\n\nChapter 2\n\nShut."
+
+    upload(client_for(creator), "story.txt", text.encode())
+
+    work = Work.objects.get()
+    assert work.title == "The Quiet Shop"
+    assert work.creator == creator
+    assert work.notes == "<p>Credited in the imported file: by cora</p>"
+    chapters = list(work.chapters.order_by("position"))
+    assert [chapter.body for chapter in chapters] == ["<p>The bell rang.</p>", "<p>Shut.</p>"]
+
+
+def test_a_byline_naming_the_uploader_adds_no_credit(client_for, creator):
+    text = f"The Quiet Shop\nby {creator.username.upper()}\n\nChapter 1\n\nThe bell rang."
+
+    upload(client_for(creator), "story.txt", text.encode())
+
+    assert Work.objects.get().notes == ""
+
+
 def test_an_existing_fandom_is_reused_whatever_its_case(client_for, creator):
     fandom = Tag.objects.create(name="Lantern Tales", kind=TagKind.FANDOM)
 

@@ -414,6 +414,114 @@ def test_a_sentence_starting_with_chapter_is_not_a_heading():
     assert work.chapters[0].body.startswith("<p>Chapter 3 of the scroll")
 
 
+# Titles, bylines and headings of plain files
+
+
+def chapters_of(work):
+    return [(chapter.position, chapter.title, chapter.body) for chapter in work.chapters]
+
+
+def test_a_title_a_byline_and_chapter_headings_open_a_file():
+    work = parse_work(
+        "The Quiet Shop\n\nby cora\n\nChapter 1\n\nThe bell rang.\n\n"
+        "Chapter Two: Closing Time\n\nThe door shut."
+    )
+    assert (work.title, work.creator, work.notes) == ("The Quiet Shop", "cora", "")
+    assert chapters_of(work) == [
+        (1, "", "<p>The bell rang.</p>"),
+        (2, "Closing Time", "<p>The door shut.</p>"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "byline", ["by cora", "By Cora Vale", "By: cora", "written by cora", "Written by: cora"]
+)
+def test_each_way_of_writing_a_byline_names_the_creator(byline):
+    work = parse_work(f"The Quiet Shop\n{byline}\n\nThe bell rang.\n\nThe door shut.")
+    assert work.title == "The Quiet Shop"
+    assert work.creator.lower() in ("cora", "cora vale")
+    assert chapters_of(work) == [(1, "", "<p>The bell rang.</p>\n<p>The door shut.</p>")]
+
+
+def test_a_byline_alone_at_the_top_names_the_creator_without_a_title():
+    work = parse_work("By Cora\n\nThe bell rang.\n\nThe door shut.")
+    assert (work.title, work.creator) == ("", "Cora")
+    assert work.chapters[0].body.startswith("<p>The bell rang.</p>")
+
+
+def test_a_sentence_opening_with_by_is_story_text():
+    work = parse_work("By the time the bell rang, the shop was empty.\n\nThe door shut.")
+    assert (work.title, work.creator) == ("", "")
+    assert work.chapters[0].body.startswith("<p>By the time the bell rang")
+
+
+def test_a_prologue_and_an_epilogue_are_chapters_around_the_numbered_ones():
+    work = parse_work(
+        "The Quiet Shop\n\nPrologue\n\nBefore it opened.\n\nChapter 1\n\nThe bell rang."
+        "\n\nEpilogue: Years Later\n\nIt is still there."
+    )
+    assert work.title == "The Quiet Shop"
+    assert chapters_of(work) == [
+        (1, "Prologue", "<p>Before it opened.</p>"),
+        (2, "", "<p>The bell rang.</p>"),
+        (3, "Epilogue: Years Later", "<p>It is still there.</p>"),
+    ]
+    assert not work.starts_mid_work
+
+
+def test_numbered_titles_open_chapters_when_the_body_opens_with_the_first():
+    work = parse_work(
+        "The Quiet Shop\nby cora\n\n1. Opening\n\nThe bell rang.\n\n2. Closing\n\nThe door shut."
+    )
+    assert (work.title, work.creator) == ("The Quiet Shop", "cora")
+    assert chapters_of(work) == [
+        (1, "Opening", "<p>The bell rang.</p>"),
+        (2, "Closing", "<p>The door shut.</p>"),
+    ]
+
+
+def test_a_numbered_list_inside_a_story_is_story_text():
+    work = parse_work("She wrote a list.\n\n1. Flour\n\n2. Sugar\n\nThen she went out.")
+    assert len(work.chapters) == 1
+    assert "<p>1. Flour</p>" in work.chapters[0].body
+
+
+@pytest.mark.parametrize("separator", ["***", "* * *", "###"])
+def test_separators_between_chapters_open_them_with_their_titles(separator):
+    work = parse_work(
+        f"The Quiet Shop\n\n{separator}\n\nOpening\n\nThe bell rang.\n\nA cat came in."
+        f"\n\n{separator}\n\nClosing\n\nThe door shut.\n\n{separator}\n\nThe end came."
+    )
+    assert work.title == "The Quiet Shop"
+    assert chapters_of(work) == [
+        (1, "Opening", "<p>The bell rang.</p>\n<p>A cat came in.</p>"),
+        (2, "Closing", "<p>The door shut.</p>"),
+        (3, "", "<p>The end came.</p>"),
+    ]
+
+
+def test_separators_inside_a_story_stay_scene_breaks():
+    work = parse_work("The bell rang.\n\n***\n\nClosing\n\nThe door shut.")
+    (chapter,) = work.chapters
+    assert chapter.body.split("\n") == [
+        "<p>The bell rang.</p>",
+        "<hr>",
+        "<p>Closing</p>",
+        "<p>The door shut.</p>",
+    ]
+
+
+def test_a_separator_above_a_chapter_heading_gives_way_to_it():
+    work = parse_work("***\n\nChapter 1: Opening\n\nThe bell rang.\n\n***\n\nChapter 2\n\nShut.")
+    assert chapters_of(work) == [(1, "Opening", "<p>The bell rang.</p>"), (2, "", "<p>Shut.</p>")]
+
+
+def test_a_title_above_a_story_without_header_stays_story_text():
+    work = parse_work("The Quiet Shop\n\nThe bell rang.")
+    assert work.title == ""
+    assert work.chapters[0].body == "<p>The Quiet Shop</p>\n<p>The bell rang.</p>"
+
+
 # The real seeds
 
 
