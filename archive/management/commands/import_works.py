@@ -13,7 +13,8 @@ class DryRun(Exception):
 
 class Command(BaseCommand):
     help = (
-        "Import works from .txt, .html and .epub files, or folders of them. A .toml file "
+        "Import works from .txt, .html and .epub files, or folders of them, printing each "
+        "file's result (imported as work N, or rejected and why) as it goes. A .toml file "
         "beside a file gives its rating, warnings, tags and anything else the file does not "
         'say; without one a work is imported as Not Rated with "Creator Chose Not To Use '
         'Archive Warnings", so it is gated as strictly as the archive can.'
@@ -30,10 +31,10 @@ class Command(BaseCommand):
     def handle(self, *args, paths, dry_run=False, **options):
         files, failed = self._files(paths)
         total = len(files) + len(failed)
-        imported = []
+        imported = 0
         for path in tqdm(files, desc="Importing", unit="work", disable=options["verbosity"] < 1):
             try:
-                imported.append(self._import(path, dry_run=dry_run))
+                result = self._import(path, dry_run=dry_run)
             except ImportRejected as error:
                 failed.append(str(error))
             # Whatever one file meets, the batch goes on and the summary says what it was.
@@ -41,10 +42,14 @@ class Command(BaseCommand):
                 failed.append(f"{path}: the database refused it ({_first_line(error)})")
             except OSError as error:
                 failed.append(f"{path}: could not be read ({error.strerror or error})")
+            else:
+                imported += 1
+                self._say(f"{path.name}: {result}")
+                continue
+            reason = failed[-1].removeprefix(f"{path.name}: ").removeprefix(f"{path}: ")
+            self._say(self.style.ERROR(f"{path.name}: rejected: {reason}"))
         verb = "Would import" if dry_run else "Imported"
-        self.stdout.write(self.style.SUCCESS(f"{verb} {len(imported)} of {total} files."))
-        for title in imported:
-            self.stdout.write(f"  ok      {title}")
+        self.stdout.write(self.style.SUCCESS(f"{verb} {imported} of {total} files."))
         for reason in failed:
             self.stdout.write(self.style.ERROR(f"  failed  {reason}"))
         if failed:
@@ -74,8 +79,17 @@ class Command(BaseCommand):
                 if dry_run:
                     raise DryRun
         except DryRun:
-            pass
-        return f"{path.name}: {work.title} ({work.chapter_count} chapters, {work.word_count} words)"
+            return f"would import “{work.title}” ({_size(work)})"
+        return f"imported as work {work.pk}: “{work.title}” ({_size(work)})"
+
+    def _say(self, line):
+        """One file's result, printed as it comes, above the progress bar."""
+        with tqdm.external_write_mode():
+            self.stdout.write(line)
+
+
+def _size(work):
+    return f"{work.chapter_count} chapters, {work.word_count} words"
 
 
 def _importable(path):
