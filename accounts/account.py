@@ -45,6 +45,9 @@ NOT_EXPORTED = {
     "archive.Work.hidden_by": "the works they hid, as staff",
     "conversation.Comment.hidden_by": "the comments they hid, as staff",
     "conversation.CommentReport.handled_by": "the reports they handled, as staff",
+    # Files on their way to becoming works: the works made are exported with the others.
+    "archive.KeptUpload.reader": "a file kept an hour for an import form sent again",
+    "archive.ImportBatch.reader": "files uploaded to import at once, and each one's result",
 }
 
 

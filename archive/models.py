@@ -762,3 +762,74 @@ class ListingGeneration(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class KeptUpload(models.Model):
+    """A file sent with an import form that was refused for another field, kept for a short
+    while so that its reader does not choose it again (archive.importing.kept)."""
+
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=255)
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.name
+
+
+class ImportBatch(models.Model):
+    """Files a reader uploaded at once, imported one by one as drafts by a job
+    (archive.importing.batches), with what they chose for every file."""
+
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_batches"
+    )
+    rating = models.CharField(max_length=20, choices=Rating.choices)
+    warnings = models.JSONField(default=list)
+    fandoms = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Import batch {self.pk} of reader {self.reader_id}"
+
+    def get_absolute_url(self):
+        return reverse("archive:import_batch", args=[self.pk])
+
+
+class ImportBatchFile(models.Model):
+    """One file of a batch: its bytes until it is imported or rejected, then its result,
+    written in the transaction that makes its work, so a file is never imported twice."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        IMPORTED = "imported", "Imported"
+        REJECTED = "rejected", "Rejected"
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    # Emptied once the file has its result: a batch keeps no bytes it no longer needs.
+    data = models.BinaryField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    message = models.CharField(max_length=500, blank=True)
+    work = models.ForeignKey(
+        Work, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["batch", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "position"], name="import_batch_file_position_unique"
+            ),
+        ]
+        # The resume job looks for the files still waiting, which are few.
+        indexes = [
+            models.Index(
+                fields=["batch"], condition=Q(status="waiting"), name="import_file_waiting"
+            )
+        ]
+
+    def __str__(self):
+        return self.name

@@ -2,6 +2,7 @@
 
 from huey import crontab
 
+from archive.importing import batches
 from archive.listing import cache
 from archive.reading import hits
 from archive.writing import scheduling
@@ -28,3 +29,17 @@ def post_scheduled_chapters():
 def recount_listing(key, using, compute, args, kwargs):
     """Count a listing served late again (archive.listing.cache)."""
     cache.recount(key, using, compute, args, kwargs)
+
+
+@job()
+def import_batch(batch_id):
+    """Import the files of a batch uploaded at once (archive.importing.batches)."""
+    batches.import_waiting_files(batch_id)
+
+
+# Every minute: a batch whose job was lost with a killed worker, or never enqueued, goes on
+# within minutes, from the first file still waiting.
+@periodic_job(crontab(minute="*"))
+def resume_import_batches():
+    for batch_id in batches.unfinished_batches():
+        import_batch(batch_id)

@@ -25,6 +25,13 @@ urlpatterns = [
     path("tags/autocomplete/", listing.tag_autocomplete, name="tag_autocomplete"),
     path("tags/<str:slug>/", listing.tag_detail, name="tag_detail"),
     path("works/import/", importing.import_work, name="import_work"),
+    path("works/import/many/", importing.import_many, name="import_many"),
+    path("imports/<int:batch_id>/", importing.import_batch, name="import_batch"),
+    path(
+        "imports/<int:batch_id>/progress/",
+        importing.import_batch_progress,
+        name="import_batch_progress",
+    ),
     path("works/<int:work_id>/", reading.work_detail, name="work_detail"),
     path("works/<int:work_id>/entire/", reading.work_entire, name="work_entire"),
     path(

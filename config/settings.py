@@ -288,6 +288,10 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 WORKS_PER_PAGE = env_int("WORKS_PER_PAGE", 20, minimum=1)
 # The largest .txt, .html or .epub file that can be imported, uploaded or from the command line.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+# How many files, and how many bytes in all, one upload of several files may bring; they are
+# kept in the database until imported.
+IMPORT_BATCH_MAX_FILES = env_int("IMPORT_BATCH_MAX_FILES", 50, minimum=1)
+IMPORT_BATCH_MAX_BYTES = env_int("IMPORT_BATCH_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
 
 # Password reset mail: printed to the console until an SMTP host is configured.
 EMAIL_HOST = env_str("EMAIL_HOST")

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts import relations
 from accounts.models import ExcludedTag, FeedToken, SavedFilter
-from archive.models import Reading, Series, Tag
+from archive.models import ImportBatch, KeptUpload, Reading, Series, Tag
 from archive.reading import bookmarks, kudos
 from archive.vocabulary import ConsentItem, StandingChoice, TagKind
 from archive.writing import drafts, posting, series
@@ -127,6 +127,16 @@ def build_archive():
     posting.add_chapter(work=gated, body="<p>A fourth chapter.</p>")
     drafts.save_draft(creator=creator, work=gated, chapter=None, body="<p>Autosaved.</p>")
     FailedJob.objects.create(task="deliver", task_id=uuid.uuid4().hex, error="Boom", attempts=6)
+
+    # Imports: a file kept for a refused form, and a batch with a file imported and one waiting.
+    KeptUpload.objects.create(reader=creator, name="kept.txt", data=b"Kept \x00 bytes.")
+    batch = ImportBatch.objects.create(
+        reader=creator, rating="teen", warnings=["no-warnings"], fandoms=["Lantern Tales"]
+    )
+    batch.files.create(
+        position=1, name="one.txt", size=9, data=b"", status="imported", message="ok", work=gated
+    )
+    batch.files.create(position=2, name="two.txt", size=9, data=b"Two \xff\x00 .")
 
 
 def dump(path, env=None):

@@ -56,6 +56,7 @@ def pages(work):
         reverse("accounts:display"),
         reverse("accounts:feeds"),
         reverse("archive:import_work"),
+        reverse("archive:import_many"),
         reverse("archive:new_work"),
         reverse("archive:my_works"),
     ]

@@ -40,6 +40,8 @@ NOT_ABOUT_A_WORK = {
     "archive:opds_series": "a series: catalog entries, metadata only",
     "archive:opds_private_series_list": "a feed token: catalog navigation",
     "archive:opds_private_series": "a feed token and a series: catalog entries",
+    "archive:import_batch": "a reader's own import batch: file names, results, draft links",
+    "archive:import_batch_progress": "a reader's own import batch: the same, as JSON",
     "accounts:include_tag": "a tag the reader excluded",
     "accounts:delete_filter": "a saved filter",
     "accounts:password_reset_confirm": "a password reset link",

@@ -1,12 +1,16 @@
 """Uploading a .txt, .html or .epub file to make a draft work that only its creator and
 staff can see."""
 
+import datetime
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
-from archive.models import Chapter, Tag, TaggedWork, Work, WorkWarning
+from archive.models import Chapter, KeptUpload, Tag, TaggedWork, Work, WorkWarning
 from archive.vocabulary import ArchiveWarning, Rating, TagKind
 from tests.archive.test_formats import TWO_CHAPTERS_HTML, make_epub, zip_of
 from tests.factories import make_reader
@@ -75,7 +79,7 @@ def test_guest_upload_is_sent_to_log_in_and_saves_nothing(client_for):
     assert Work.objects.count() == 0
 
 
-def test_form_starts_from_the_strictest_rating_and_warning(
+def test_form_starts_from_the_strictest_rating_and_no_warning_chosen(
     client_for, creator, django_assert_num_queries
 ):
     client = client_for(creator)
@@ -88,8 +92,134 @@ def test_form_starts_from_the_strictest_rating_and_warning(
     content = response.content.decode()
     assert 'enctype="multipart/form-data"' in content
     assert 'value="not-rated" id="id_rating_4" required checked' in content
-    assert 'value="choose-not-to-warn" id="id_warnings_0" checked' in content
-    assert content.count(" checked") == 2
+    assert content.count(" checked") == 1
+    assert 'type="file" name="file"' in content and "required" in content.split('name="file"')[1]
+
+
+def test_choosing_no_archive_warnings_apply_alone_imports(client_for, creator):
+    response = upload(client_for(creator), *FILES["txt"], warnings=[ArchiveWarning.NO_WARNINGS])
+
+    assert response.status_code == 302
+    assert Work.objects.get().warning_values == [ArchiveWarning.NO_WARNINGS]
+
+
+# A form refused for another field keeps its file
+
+
+def kept_token(response):
+    match = re.search(r'name="kept" value="([^"]+)"', response.content.decode())
+    return match.group(1) if match else None
+
+
+def test_a_form_refused_for_its_warnings_keeps_the_file(client_for, creator):
+    client = client_for(creator)
+
+    refused = upload(client, *FILES["txt"], warnings=[])
+
+    assert refused.status_code == 400
+    content = refused.content.decode()
+    assert "“lantern.txt” is kept — choose another to replace it." in content
+    token = kept_token(refused)
+    assert token and KeptUpload.objects.count() == 1
+    # The file input no longer insists on a file.
+    assert "required" not in content.split('name="file"')[1].split(">")[0]
+
+    data = {"rating": Rating.TEEN, "warnings": [ArchiveWarning.NO_WARNINGS], "kept": token}
+    response = client.post(URL, data)
+
+    assert response.status_code == 302
+    work = Work.objects.get()
+    assert work.title == "The Lantern"
+    assert work.chapters.count() == 2
+    assert KeptUpload.objects.count() == 0
+
+
+def test_a_new_file_replaces_the_kept_one(client_for, creator):
+    client = client_for(creator)
+    token = kept_token(upload(client, *FILES["txt"], warnings=[]))
+
+    upload(client, *FILES["html"], kept=token, fandoms="Lantern Tales")
+
+    assert Work.objects.get().chapters.get(position=1).body.startswith("<p>The lantern <em>")
+
+
+def test_a_form_refused_again_keeps_the_same_file(client_for, creator):
+    client = client_for(creator)
+    token = kept_token(upload(client, *FILES["txt"], warnings=[]))
+
+    again = client.post(URL, {"rating": "spicy", "warnings": ["no-warnings"], "kept": token})
+
+    assert again.status_code == 400
+    assert kept_token(again) == token
+    assert "“lantern.txt” is kept" in again.content.decode()
+    assert KeptUpload.objects.count() == 1
+
+
+def test_another_readers_kept_file_cannot_be_used(client_for, creator):
+    token = kept_token(upload(client_for(creator), *FILES["txt"], warnings=[]))
+    data = {"rating": Rating.TEEN, "warnings": [ArchiveWarning.NO_WARNINGS], "kept": token}
+
+    response = client_for(make_reader("another")).post(URL, data)
+
+    assert response.status_code == 400
+    assert "The file sent before is no longer kept: choose it again." in response.content.decode()
+    assert Work.objects.count() == 0
+
+
+@pytest.mark.parametrize("token", ["forged", "1", "1:forged"])
+def test_a_forged_token_is_refused(client_for, creator, token):
+    data = {"rating": Rating.TEEN, "warnings": [ArchiveWarning.NO_WARNINGS], "kept": token}
+
+    response = client_for(creator).post(URL, data)
+
+    assert response.status_code == 400
+    assert "no longer kept" in response.content.decode()
+
+
+def test_a_kept_file_expires_after_an_hour(client_for, creator, monkeypatch):
+    client = client_for(creator)
+    token = kept_token(upload(client, *FILES["txt"], warnings=[]))
+    later = timezone.now() + datetime.timedelta(hours=1, seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+
+    data = {"rating": Rating.TEEN, "warnings": [ArchiveWarning.NO_WARNINGS], "kept": token}
+    response = client.post(URL, data)
+
+    assert response.status_code == 400
+    assert "no longer kept" in response.content.decode()
+    # The next file kept clears the expired one.
+    upload(client, *FILES["html"], warnings=[])
+    assert list(KeptUpload.objects.values_list("name", flat=True)) == ["lantern.html"]
+
+
+def test_a_file_refused_for_what_it_holds_is_not_kept(client_for, creator):
+    response = upload(client_for(creator), "story.txt", b"", warnings=[])
+
+    assert response.status_code == 400
+    assert kept_token(response) is None
+    assert KeptUpload.objects.count() == 0
+
+
+def test_a_kept_file_over_the_limit_is_not_kept(client_for, creator, settings):
+    settings.IMPORT_MAX_BYTES = 10
+
+    response = upload(client_for(creator), *FILES["txt"], warnings=[])
+
+    assert kept_token(response) is None
+    assert KeptUpload.objects.count() == 0
+
+
+def test_a_kept_file_refused_by_the_importer_is_forgotten(client_for, creator):
+    client = client_for(creator)
+    token = kept_token(upload(client, "story.html", b"<h1>Only a title</h1>", warnings=[]))
+
+    data = {"rating": Rating.TEEN, "warnings": [ArchiveWarning.NO_WARNINGS], "kept": token}
+    response = client.post(URL, data)
+
+    assert response.status_code == 400
+    assert "no story text found" in response.content.decode()
+    assert kept_token(response) is None
+    assert KeptUpload.objects.count() == 0
 
 
 # Each type of file
