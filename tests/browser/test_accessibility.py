@@ -12,7 +12,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts import relations
-from archive.models import Series, Tag
+from archive.models import ImportBatch, Series, Tag
 from archive.reading import bookmarks, kudos
 from archive.reading import history as reading_history
 from archive.vocabulary import TagKind
@@ -80,7 +80,19 @@ def archive(transactional_db):
     # The reader's own work, for the writing pages, with autosaved text to offer back.
     own = make_work(title="Own Harbour", creator=reader, chapters=1)
     drafts.save_draft(creator=reader, work=own, chapter=None, body="<p>Autosaved words.</p>")
-    return {"reader": reader, "quiet": quiet, "gated": gated, "kept": kept, "own": own}
+    # An import batch part done: a draft made, a file rejected, one waiting.
+    batch = ImportBatch.objects.create(reader=reader, rating="teen", warnings=["no-warnings"])
+    draft = make_work(title="Imported Harbour", creator=reader, is_posted=False)
+    for position, status, message, work in [
+        (1, "imported", "“Imported Harbour”, 1 chapters, 5 words", draft),
+        (2, "rejected", "not UTF-8 text", None),
+        (3, "waiting", "", None),
+    ]:
+        batch.files.create(
+            position=position, name=f"file{position}.txt", size=5, data=b"Words",
+            status=status, message=message, work=work,
+        )  # fmt: skip
+    return {"reader": reader, "quiet": quiet, "gated": gated, "kept": kept, "batch": batch, "own": own}
 
 
 def reader_pages(archive):
@@ -128,6 +140,8 @@ def reader_pages(archive):
             reverse("archive:edit_chapter", args=[own.pk, 1]),
             ".ql-toolbar button.ql-bold",
         ),
+        ("import several works", reverse("archive:import_many"), "input[type=file][multiple]"),
+        ("an import batch", archive["batch"].get_absolute_url(), "progress"),
     ]
 
 
