@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('archive', '0017_settle_work_status'),
+        ('archive', '0020_work_categories'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
