@@ -69,7 +69,6 @@ def make_work(
         tag, _ = Tag.objects.get_or_create(name=name, defaults={"kind": kind})
         work.tags.add(tag)
     # As the archive's own functions do: families, warning set, and a new listing generation.
-    derived.refresh([work.pk])
+    derived.refresh([work])
     search.update_search_documents([work.pk])
-    work.refresh_from_db(fields=["families", "warning_set"])
     return work

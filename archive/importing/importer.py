@@ -273,7 +273,7 @@ def create_imported_work(parsed, *, metadata=None, creator=None, name="text", po
     if creator is not None:
         for title, position in metadata.get("series", []):
             _join_series(work, title.strip(), position)
-    derived.refresh([work.pk])
+    derived.refresh([work])
     search.update_search_documents([work.pk])
     return work
 

@@ -26,17 +26,24 @@ BATCH = 1000
 FIELDS = ["families", "warning_set"]
 
 
-def refresh(work_ids):
-    """The tag links, warnings or tags of these works changed: compute their families and
-    warning sets again, write the rows that differ and renew the listing generation.
-    Returns how many works changed."""
-    work_ids = list(work_ids)
+def refresh(works):
+    """The tag links, warnings or tags of these works (ids, or Work instances) changed:
+    compute their families and warning sets again, write the rows that differ and renew the
+    listing generation. Instances get the new values too, for the rest of the request (the
+    consent gate reads a work's warnings from its warning set). Returns how many changed."""
+    instances = {work.pk: work for work in works if isinstance(work, Work)}
+    work_ids = [getattr(work, "pk", work) for work in works]
     changed = 0
     with transaction.atomic(savepoint=False):
         for start in range(0, len(work_ids), BATCH):
-            stale = stale_works(work_ids[start : start + BATCH])
+            rows = _computed(work_ids[start : start + BATCH])
+            stale = [work for work, right in rows if _differs(work, right)]
             Work.objects.bulk_update(stale, FIELDS)
             changed += len(stale)
+            for work, (families, warnings) in rows:
+                if work.pk in instances:
+                    instances[work.pk].families = families
+                    instances[work.pk].warning_set = warnings
         renew_listing_generation()
     return changed
 
@@ -45,6 +52,12 @@ def stale_works(work_ids):
     """Those of these works whose families or warning set are not what their tag links and
     warnings give, carrying the right values (unsaved). Call it in a transaction: the works'
     rows are locked first, so two refreshes of one work take turns (three queries)."""
+    return [work for work, right in _computed(work_ids) if _differs(work, right)]
+
+
+def _computed(work_ids):
+    """[(work, (families, warning set))]: each work's row, locked, with the values its tag
+    links and warnings give."""
     works = list(
         Work.objects.select_for_update().filter(pk__in=work_ids).order_by("pk").only(*FIELDS)
     )
@@ -55,13 +68,15 @@ def stale_works(work_ids):
     chosen = WorkWarning.objects.filter(work__in=work_ids)
     for work_id, warning in chosen.values_list("work", "warning"):
         warnings[work_id].add(warning)
-    stale = []
-    for work in works:
-        right = sorted(families[work.pk]), sorted(warnings[work.pk])
-        if (work.families, work.warning_set) != right:
-            work.families, work.warning_set = right
-            stale.append(work)
-    return stale
+    return [(work, (sorted(families[work.pk]), sorted(warnings[work.pk]))) for work in works]
+
+
+def _differs(work, right):
+    """Whether the row's values differ from the right ones; they are set on it if so."""
+    if (work.families, work.warning_set) == right:
+        return False
+    work.families, work.warning_set = right
+    return True
 
 
 def renew_listing_generation():

@@ -121,7 +121,7 @@ def create_work(
     work.save()
     WorkWarning.objects.bulk_create(WorkWarning(work=work, warning=w) for w in set(warnings))
     work.tags.set(tags)
-    derived.refresh([work.pk])
+    derived.refresh([work])
     search.update_search_documents([work.pk])
     _join_series(work, series, new_series)
     return work
@@ -151,7 +151,7 @@ def update_work(*, work, warnings=None, series=None, new_series="", **fields):
     replaced = {TAG_FIELDS[field] for field in names_by_field}
     kept = [tag for tag in work.tags.all() if tag.kind not in replaced]
     work.tags.set(kept + tags)
-    derived.refresh([work.pk])
+    derived.refresh([work])
     dates = ["published", "updated", "backdated"] if dated else []
     _save(work, [*(name for name in WORK_FIELDS if name in fields), *dates, *work.settle_status()])
     _join_series(work, series, new_series)

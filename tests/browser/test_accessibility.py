@@ -92,7 +92,14 @@ def archive(transactional_db):
             position=position, name=f"file{position}.txt", size=5, data=b"Words",
             status=status, message=message, work=work,
         )  # fmt: skip
-    return {"reader": reader, "quiet": quiet, "gated": gated, "kept": kept, "batch": batch, "own": own}
+    return {
+        "reader": reader,
+        "quiet": quiet,
+        "gated": gated,
+        "kept": kept,
+        "batch": batch,
+        "own": own,
+    }
 
 
 def reader_pages(archive):
