@@ -72,21 +72,29 @@ def _sqlite_matching(works, query, open_works):
     return works
 
 
-# The functions (migrations 0008 and 0013) match through a GIN index even for common words:
-# the first everything a work holds, the second only what its blurb shows.
-_IN_TEXT = "SELECT work_id FROM archive_search_matches(websearch_to_tsquery(%s::regconfig, %s))"
-_IN_METADATA = (
-    "SELECT work_id FROM archive_search_metadata_matches(websearch_to_tsquery(%s::regconfig, %s))"
-)
+# The functions (migrations 0008, 0013 and 0023) match through a GIN index even for common
+# words: the first everything a work holds, the second only what its blurb shows. Each takes
+# the query that matches and the query that ranks (`_arguments`).
+_QUERIES = "websearch_to_tsquery(%s::regconfig, %s), websearch_to_tsquery(%s::regconfig, %s)"
+_IN_TEXT = f"SELECT work_id FROM archive_search_matches({_QUERIES})"
+_IN_METADATA = f"SELECT work_id FROM archive_search_metadata_matches({_QUERIES})"
+
+
+def _arguments(query):
+    """The parameters of _QUERIES: the query itself, then the one that ranks: the query, or
+    if it excludes words the words and phrases it asks for (with a negation in it, ts_rank
+    gives every match the same rank)."""
+    asked = " ".join(f'"{term}"' for term in terms(query)) if excluded_terms(query) else ""
+    return [CONFIG, query, CONFIG, asked or query]
 
 
 def _postgres_match(query, open_works):
-    in_text = RawSQL(_IN_TEXT, [CONFIG, query])
+    in_text = RawSQL(_IN_TEXT, _arguments(query))
     if open_works is None:
         return Q(pk__in=in_text)
     # One set of ids from two index-backed matches over disjoint works, so the cost follows
     # the matches, not the archive (an OR of the two would test every work).
-    in_metadata = RawSQL(_IN_METADATA, [CONFIG, query])
+    in_metadata = RawSQL(_IN_METADATA, _arguments(query))
     ids = Work.objects.order_by().values("pk")
     by_text = ids.filter(open_works, pk__in=in_text)
     by_blurb = ids.exclude(open_works).filter(pk__in=in_metadata)
@@ -204,10 +212,10 @@ class _Matches:
             # A join, not IN: the matches are distinct, and a join lets the planner hash them.
             source = f"""
                 SELECT w.id, w.is_hidden, m.rank, w.kudos_count
-                FROM archive_search_matches(websearch_to_tsquery(%s::regconfig, %s)) m
+                FROM archive_search_matches({_QUERIES}) m
                 JOIN ({sql}) w ON w.id = m.work_id
             """
-            return source, [CONFIG, self.query, *params], order
+            return source, [*_arguments(self.query), *params], order
         # A work open to the reader matches on everything it holds, any other on its blurb:
         # each match says which, and one join keeps the match that counts for its work.
         opened = flagged.annotate(is_open=Case(When(self.open_works, then=True), default=False))
@@ -217,14 +225,14 @@ class _Matches:
             SELECT w.id, w.is_hidden, m.rank, w.kudos_count
             FROM (
                 SELECT work_id, rank, true AS by_text
-                FROM archive_search_matches(websearch_to_tsquery(%s::regconfig, %s))
+                FROM archive_search_matches({_QUERIES})
                 UNION ALL
                 SELECT work_id, rank, false
-                FROM archive_search_metadata_matches(websearch_to_tsquery(%s::regconfig, %s))
+                FROM archive_search_metadata_matches({_QUERIES})
             ) m
             JOIN ({sql}) w ON w.id = m.work_id AND w.is_open = m.by_text
         """
-        return source, [CONFIG, self.query, CONFIG, self.query, *params], order
+        return source, [*_arguments(self.query), *_arguments(self.query), *params], order
 
     def best(self):
         """The best KEPT shown ids, and (shown, hidden) counted by the same statement."""

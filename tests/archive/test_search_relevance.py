@@ -119,12 +119,15 @@ def test_known_queries_find_the_known_works(client, corpus, query, names):
     assert paged_through(client, query) == (expected(corpus, names), 0)
 
 
-def test_an_excluded_word_leaves_its_matches_out(client, corpus):
-    # Found and counted exactly; not in order of relevance: PostgreSQL ranks a query with a
-    # word left out by how close its words stand, and finds no pair to rank.
+def test_an_excluded_word_leaves_its_matches_out_and_the_rest_in_order(client, corpus):
+    # Ranked by the words asked for, so the title still comes before the text that has
+    # more kudos (migration 0023); SQLite lists them newest first.
     listed, hidden = paged_through(client, "quince -jam")
     names = ["title", "gated title", "summary", "text"]
-    assert sorted(listed) == sorted(expected(corpus, names)) and hidden == 0
+    if connection.vendor == "postgresql":
+        assert (listed, hidden) == (expected(corpus, names), 0)
+    else:
+        assert sorted(listed) == sorted(expected(corpus, names)) and hidden == 0
 
 
 def test_a_title_outranks_many_mentions_in_a_summary(client, db):
