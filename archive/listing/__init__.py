@@ -113,7 +113,7 @@ def _filtered_page(work_filter, number, per_page, remembered, counted):
             hiding=work_filter.hiding,
             remembered=remembered,
         )
-        return _ranked_page(ranking, number, per_page)
+        return _ranked_page(ranking, number, per_page, remembered)
     everything = work_filter.filtered()
     shown, hidden = _counts(everything, work_filter.hiding, remembered, counted=counted)
     page = _page(work_filter.ordered(), number, per_page, shown, late=remembered.late)
@@ -188,11 +188,12 @@ def _page(listed, number, per_page, shown, *, late=False):
     return paginator.get_page(number)
 
 
-def _ranked_page(ranking, number, per_page):
+def _ranked_page(ranking, number, per_page, remembered):
     """The page of a search and its (shown, hidden) counts; a search ranked since the works
     last changed ranks nothing for the pages it kept (search.Ranking)."""
     counts = ranking.count()
     paginator = _CountedPaginator([], per_page, count=counts[0])
+    paginator.late = remembered.late  # ranked a few seconds ago (said on the page)
     number = _valid_number(paginator, number)
     # Where Paginator.page would cut the page (its object list here is the ranking's).
     bottom = (number - 1) * per_page

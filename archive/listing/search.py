@@ -151,25 +151,35 @@ class Ranking:
     (archive.listing.cache.Remembered) keeps them until the works next change. Pages within
     them then cost no ranking at all, and a reader paging through meets every work once;
     kudos only break ties of relevance, so a tie keeps the order it had when it was ranked.
+    Like a listing's counts, a ranking made a few seconds before the works last changed is
+    served late while the job worker ranks again (`best_matches`), so on a live archive a
+    search does not rank every match on each request; a late ranking lists only the works
+    that still belong in it (visible, kept by the filters, not hidden), and a work posted
+    since joins it once ranked again.
     """
 
     def __init__(self, works, query, *, readable, hiding=None, remembered=cache.not_remembered):
-        self._matches = _Matches(works, query, readable.condition(), hiding)
+        self._arguments = (works, query, readable.condition(), hiding)
+        self._matches = _Matches(*self._arguments)
         self._remembered = remembered
         self._kept = None
 
     def count(self):
         """(shown, hidden), counted by the statement that ranks the best ids, which are kept."""
         if self._kept is None:
-            # Exact: a ranking does not travel to a job (see archive.listing.cache).
-            self._kept = self._remembered("ranking", self._matches.best, late=False)
+            self._kept = self._remembered("ranking", best_matches, *self._arguments)
         return self._kept[1]
 
     def works(self, start, stop, *, counts=None):
         """The shown matches from `start` to `stop`, with what their blurbs show; `counts`
         (shown, hidden) is needed once `hiding` hides anything (see _Matches.page)."""
         ids = self._ids(start, stop, counts)
-        found = Work.objects.select_related("creator").with_listing_generation().in_bulk(ids)
+        works = Work.objects.all()
+        if self._remembered.late:  # ranked before the works last changed: ask again
+            works, _, _, hiding = self._arguments
+            works = works.annotate(is_hidden=_flag(hiding)).filter(is_hidden=False)
+        read = works.select_related("creator").with_listing_generation()
+        found = read.order_by().in_bulk(ids)
         # A kept id whose work was deleted since is left out rather than failing the page.
         return [found[work_id] for work_id in ids if work_id in found]
 
@@ -179,6 +189,13 @@ class Ranking:
             if stop <= len(kept) or len(kept) == shown:  # inside the kept, or all are kept
                 return kept[start:stop]
         return self._matches.page(start, stop, counts)
+
+
+def best_matches(works, query, open_works, hiding):
+    """The best KEPT shown ids of a search and its (shown, hidden) counts: what a Ranking
+    keeps, as a module's function so that the job worker can rank again
+    (archive.listing.cache)."""
+    return _Matches(works, query, open_works, hiding).best()
 
 
 class _Matches:

@@ -299,8 +299,8 @@ def test_filtered_index_query_count(client, corpus, django_assert_num_queries):
         "exclude_warning": ["non-con"],
     }
     # the chosen tags, the listing generation, the count with every facet (archive.listing.facets),
-    # works, their tags, their warnings
-    with django_assert_num_queries(6):
+    # works, their tags
+    with django_assert_num_queries(5):
         response = client.get(INDEX, query)
     assert titles(response, corpus) == {"w2"}
 
@@ -308,9 +308,8 @@ def test_filtered_index_query_count(client, corpus, django_assert_num_queries):
 def test_reader_filtered_index_query_count(client_for, corpus, excluder, django_assert_num_queries):
     client = client_for(excluder)
     # session, reader, standing choices, excluded tags, muted people, included tag, the
-    # listing generation, the count with every facet, hidden count, works, their tags, their
-    # warnings
-    with django_assert_num_queries(12):
+    # listing generation, the count with every facet, hidden count, works, their tags
+    with django_assert_num_queries(11):
         client.get(INDEX, {"tag": "Naruto"})
 
 
@@ -337,8 +336,8 @@ def test_a_readers_index_counts_shown_and_hidden_works_in_one_query(
 ):
     client = client_for(excluder)
     # session, reader, standing choices, excluded tags, muted people, the listing generation,
-    # one count of shown and hidden works, works, their tags, their warnings
-    with django_assert_num_queries(10):
+    # one count of shown and hidden works, works, their tags
+    with django_assert_num_queries(9):
         response = client.get(INDEX)
     assert titles(response, corpus) == {"w1", "w5"}
     assert response.context["hidden_count"] == 3  # Explicit, or tagged Angst

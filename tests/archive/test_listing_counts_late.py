@@ -157,3 +157,52 @@ def test_counts_are_served_late_when_the_queue_is_away(client, clock, monkeypatc
     assert (shown(response), late(response)) == (1, True)
     clock.advance(counts_cache.LATE_SECONDS + 1)
     assert shown(client.get(INDEX)) == 2  # past the bound the request counts
+
+
+# Searches: the ranking kept for a state of the archive is served late in the same way.
+
+SEARCH = reverse("archive:search")
+
+
+def listed(response):
+    return {work.title for work in response.context["page"].object_list}
+
+
+def test_a_search_ranked_late_travels_pickled_and_ranks_again(
+    client_for, reader_hide, clock, monkeypatch
+):
+    unwanted = Tag.objects.create(name="Unwanted", kind=TagKind.ADDITIONAL)
+    ExcludedTag.objects.create(reader=reader_hide, tag=unwanted)
+    make_work(title="Quince One")
+    make_work(title="Quince Two", tags=[("Unwanted", TagKind.ADDITIONAL)])
+    client = client_for(reader_hide)
+    response = client.get(SEARCH, {"q": "quince"})
+    assert (shown(response), response.context["hidden_count"]) == (1, 1)
+    queued, job = [], tasks.recount_listing
+    monkeypatch.setattr(tasks, "recount_listing", lambda *args: queued.append(args))
+    make_work(title="Quince Three")
+    response = client.get(SEARCH, {"q": "quince"})
+    assert (shown(response), late(response), listed(response)) == (1, True, {"Quince One"})
+    assert len(queued) == 1
+    job.call_local(*pickle.loads(pickle.dumps(queued[0])))
+    response = client.get(SEARCH, {"q": "quince"})
+    assert (shown(response), response.context["hidden_count"], late(response)) == (2, 1, False)
+    assert listed(response) == {"Quince One", "Quince Three"}
+
+
+def test_a_late_ranking_lists_only_works_that_still_belong_in_it(
+    client_for, reader_hide, staff, clock, monkeypatch
+):
+    from archive.writing import posting
+
+    unwanted = Tag.objects.create(name="Unwanted", kind=TagKind.ADDITIONAL)
+    ExcludedTag.objects.create(reader=reader_hide, tag=unwanted)
+    kept, removed, retagged = (make_work(title=f"Quince {n}") for n in ["Kept", "Hidden", "Tagged"])
+    client = client_for(reader_hide)
+    assert shown(client.get(SEARCH, {"q": "quince"})) == 3
+    monkeypatch.setattr(tasks, "recount_listing", lambda *args: None)  # the job never comes
+    posting.hide_work(work=removed, by=staff, reason="Spam")
+    posting.update_work(work=retagged, additional_tags=["Unwanted"])
+    response = client.get(SEARCH, {"q": "quince"})
+    assert late(response)
+    assert listed(response) == {kept.title}  # hidden by staff, or now by the reader's choice
