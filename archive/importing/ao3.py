@@ -80,6 +80,7 @@ def parse(root, *, language=""):
     for position, chapter in enumerate(work.chapters, start=1):
         chapter.position = position
     work.notes = "\n".join(filter(None, [work.notes, *reader.archive_notes()]))
+    work.credited = True
     return work
 
 

@@ -281,7 +281,7 @@ def create_imported_work(parsed, *, metadata=None, creator=None, name="text", po
 def _with_stated(stated, metadata):
     """The metadata with what the file states winning: its vocabulary, dates and series
     replace the given ones, its tags join them. Returns the metadata and notes on what the
-    work cannot hold: categories after the first, names that cannot be tags."""
+    work cannot hold: categories the archive does not know, names that cannot be tags."""
     merged, notes = dict(metadata), []
     for key, value in stated.items():
         if key in TAG_FIELDS:
@@ -293,13 +293,11 @@ def _with_stated(stated, metadata):
                 notes.append(f"Its {kind} tags the archive cannot keep as tags: {left}.")
             merged[key] = unique_names([*metadata.get(key, []), *usable])
         elif key == "categories":
-            # A work has one category: the first the archive knows; the others are noted.
+            # Every category the archive knows; any other is noted.
             known = [category for category in value if category in Category.values]
             if known:
-                merged["category"] = known[0]
-            others = [Category(c).label for c in known[1:]] + [
-                category for category in value if category not in Category.values
-            ]
+                merged["categories"] = known
+            others = [category for category in value if category not in Category.values]
             if others:
                 notes.append(f"Its file also gives the categories {', '.join(others)}.")
         elif value is not None:
@@ -417,7 +415,9 @@ def _pairing_tags(pairings):
 def _credit(parsed, creator):
     """The file's own byline, kept in the notes of a work imported into someone's account
     (the work is theirs, so the byline names no one else); "" when it names them."""
-    if creator is None or not parsed.creator or parsed.creator.lower() == creator.username.lower():
+    if creator is None or not parsed.creator or parsed.credited:
+        return ""
+    if parsed.creator.lower() == creator.username.lower():
         return ""
     return f"<p>Credited in the imported file: by {html.escape(parsed.creator, quote=False)}</p>"
 

@@ -39,6 +39,8 @@ class ParsedWork:
     # What a file states in the importer's metadata keys (an AO3 download's tags and dates);
     # it wins over the metadata given with the file. Plain texts state none.
     metadata: dict = field(default_factory=dict)
+    # The notes already credit `creator` (an AO3 download's "Originally posted ... by").
+    credited: bool = False
 
 
 # A header line is "Label: value" with a label from a short, known list, so that a story line

@@ -31,6 +31,7 @@ def refresh(works):
     compute their families and warning sets again, write the rows that differ and renew the
     listing generation. Instances get the new values too, for the rest of the request (the
     consent gate reads a work's warnings from its warning set). Returns how many changed."""
+    works = list(works)
     instances = {work.pk: work for work in works if isinstance(work, Work)}
     work_ids = [getattr(work, "pk", work) for work in works]
     changed = 0

@@ -110,15 +110,13 @@ def assert_lantern_keeper(work, *, creator):
         ArchiveWarning.GRAPHIC_VIOLENCE,
         ArchiveWarning.MAJOR_CHARACTER_DEATH,
     ]
-    assert work.category == Category.FF
+    assert work.categories == sorted([Category.FF, Category.GEN])
     assert tag_names(work, TagKind.FANDOM) == ["Lantern Tales"]
     assert tag_names(work, TagKind.RELATIONSHIP) == ["Wren/Sparrow"]
     assert tag_names(work, TagKind.CHARACTER) == ["Sparrow", "Wren"]
     assert tag_names(work, TagKind.ADDITIONAL) == ["Found Family", "Slow Burn"]
     assert work.summary == "<p>A keeper tends the last lantern on the <em>cliff</em>.</p>"
     assert work.notes.startswith("<p>Written for a prompt about lighthouses.</p>")
-    # The second category waits in the notes until a work can have several.
-    assert "Its file also gives the categories Gen." in work.notes
     assert "Originally posted on the Archive of Our Own by wren_writes" in work.notes
     assert "https://archiveofourown.org/works/1234567" in work.notes
     assert work.end_notes == "<p>Thank you for reading.</p>"
@@ -379,7 +377,7 @@ def full_work(creator):
         creator=creator,
         rating=Rating.MATURE,
         warnings=[ArchiveWarning.GRAPHIC_VIOLENCE, ArchiveWarning.NON_CON],
-        category=Category.MULTI,
+        categories=[Category.MULTI],
         chapters=3,
         language="fr",
         notes="<p>Work notes.</p>",
@@ -418,12 +416,14 @@ def test_the_archives_own_epub_gives_the_work_back(full_work, reader_ask):
     assert work.title == "A Full Work"
     assert work.rating == Rating.MATURE
     assert work.warning_values == [ArchiveWarning.GRAPHIC_VIOLENCE, ArchiveWarning.NON_CON]
-    assert work.category == Category.MULTI
+    assert work.categories == [Category.MULTI]
     assert sorted((t.name, t.kind) for t in work.tags.all()) == sorted(
         (t.name, t.kind) for t in full_work.tags.all()
     )
     assert work.summary == full_work.summary
-    assert work.notes == full_work.notes
+    # Imported into another reader's account, the file's byline is kept as a credit.
+    credit = f"<p>Credited in the imported file: by {full_work.creator.username}</p>"
+    assert work.notes == f"{credit}\n{full_work.notes}"
     assert work.end_notes == full_work.end_notes
     assert work.language == "fr"
     assert (work.published, work.updated) == (full_work.published, full_work.updated)

@@ -161,7 +161,7 @@ def full_work(db):
         rating="teen",
         warnings=["no-warnings"],
         chapters=2,
-        category="f/f",
+        categories=["f/f"],
         notes="<p>Work notes.</p>",
         end_notes="<p>Work end notes.</p>",
         complete=True,
@@ -354,9 +354,9 @@ def test_the_pdf_is_built_once_per_revision(client, django_assert_num_queries):
     work = make_work(chapters=1)
     first = client.get(url(work)).content
     Chapter.objects.filter(work=work).update(body="<p>Rewritten.</p>")
-    # session-free guest: work (with creator), its tags, its warnings; the file comes
-    # from the cache, so the chapters are not read
-    with django_assert_num_queries(3):
+    # session-free guest: work (with creator; its warnings come with it), its tags; the file
+    # comes from the cache, so the chapters are not read
+    with django_assert_num_queries(2):
         cached = client.get(url(work)).content
     assert cached == first
     Work.objects.filter(pk=work.pk).update(revision=2)
@@ -366,7 +366,7 @@ def test_the_pdf_is_built_once_per_revision(client, django_assert_num_queries):
 def test_pdf_query_count_for_a_reader(client_for, reader_show, django_assert_num_queries):
     work = make_work(rating="explicit", warnings=["non-con"], chapters=3)
     client = client_for(reader_show)
-    # session, reader, work (with creator), tags, warnings, standing choices, chapters
-    with django_assert_num_queries(7):
+    # session, reader, work (with creator and its warnings), standing choices, tags, chapters
+    with django_assert_num_queries(6):
         response = client.get(url(work))
     assert response.status_code == 200

@@ -100,8 +100,13 @@ def test_series_feed_query_count(client, series, django_assert_num_queries):
 
 
 def acquisitions(feed):
+    """Each entry's EPUB acquisition links (a PDF is offered beside each)."""
     return {
-        entry.title: [link.href for link in entry.links if link.rel == opds.ACQUIRE]
+        entry.title: [
+            link.href
+            for link in entry.links
+            if link.rel == opds.ACQUIRE and link.href.endswith(".epub")
+        ]
         for entry in feed.entries
     }
 

@@ -102,7 +102,7 @@ def test_a_creator_restores_a_formatted_chapter_autosaved_before_the_connection_
     expect(editor(page).locator("li")).to_have_text(["First", "Second"])
 
     page.get_by_label("Title:", exact=True).fill("Found again")
-    page.get_by_role("button", name="Post chapter").click()
+    page.get_by_role("button", name="Save chapter").click()
     expect(page.get_by_role("heading", name="Chapter 2: Found again")).to_be_visible()
     chapter = work.chapters.get(position=2)
     assert chapter.body == (
