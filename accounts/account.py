@@ -40,6 +40,7 @@ NOT_EXPORTED = {
     "accounts.Block.blocked": "who blocks the reader, which they are never told",
     "accounts.Mute.muted": "who mutes the reader, which they are never told",
     "following.Subscription.creator": "who follows the reader: the followers' own choice",
+    "archive.CreatorDay.creator": "their works' daily figures, which My statistics downloads",
     # What a member of staff did as staff is the site's record of its moderation.
     "admin.LogEntry.user": "what they changed in the admin, as staff",
     "archive.Work.hidden_by": "the works they hid, as staff",

@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 from accounts.account import Part, when
 from archive.listing import search
 from archive.models import Bookmark, BookmarkTag, Kudos, SeriesPart, Work
+from archive.stats import days
 from archive.writing import derived
 
 # The byline an orphaned work keeps, as on AO3, so it never reads as "Anonymous" by accident.
@@ -105,7 +106,8 @@ def _chapter_drafts(reader):
 
 def _before_deletion(*, reader):
     """Their kudos and bookmarks go first, and the counters they were counted in are
-    recounted without them; their works stay, orphaned, and search forgets their name."""
+    recounted without them, the works' days counting the loss; their works stay, orphaned,
+    and search forgets their name."""
     bookmarked = set(
         reader.bookmarks.filter(private=False, work__isnull=False).values_list("work_id", flat=True)
     )
@@ -120,6 +122,8 @@ def _before_deletion(*, reader):
     # A bookmark tag nobody else uses is this reader's own words; it goes with them.
     BookmarkTag.objects.filter(pk__in=tag_ids, tagged_bookmarks__isnull=True).delete()
     _recount(bookmarked | kudosed)
+    days.add_many("kudos", dict.fromkeys(kudosed, -1))
+    days.add_many("public_bookmarks", dict.fromkeys(bookmarked, -1))
     # Bookmarks keep a work's creator by name for when the work is gone: it must go too.
     others_bookmarks = Bookmark.objects.filter(Q(work__isnull=True) | Q(work__creator=reader))
     others_bookmarks.filter(work_creator=reader.username).update(work_creator=ORPHAN_NAME)

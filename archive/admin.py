@@ -18,6 +18,7 @@ from archive.models import (
     Work,
     WorkWarning,
 )
+from archive.stats import days
 from archive.vocabulary import ArchiveWarning, Category
 from archive.writing import derived, posting, tags
 from archive.writing.counters import refresh_work_counts
@@ -262,7 +263,13 @@ class WorkAdmin(admin_input.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         _sanitise(obj, WORK_HTML_FIELDS)
+        was = Work.objects.filter(pk=obj.pk).first() if change else None
         super().save_model(request, obj, form, change)
+        if was and (was.creator_id, was.is_posted) != (obj.creator_id, obj.is_posted):
+            # Its words leave one creator's count and join the other's (or the same one's,
+            # posted or taken down); its days so far stay with the creator they were.
+            days.count_posted_words(was, sign=-1)
+            days.count_posted_words(obj)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -271,11 +278,14 @@ class WorkAdmin(admin_input.ModelAdmin):
 
     @transaction.atomic
     def delete_model(self, request, obj):
+        days.count_posted_words(obj, sign=-1)
         super().delete_model(request, obj)
         derived.renew_listing_generation()
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
+        for work in queryset.only("creator", "is_posted", "word_count"):
+            days.count_posted_words(work, sign=-1)
         super().delete_queryset(request, queryset)
         derived.renew_listing_generation()
 

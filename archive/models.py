@@ -503,6 +503,70 @@ class Kudos(models.Model):
         return f"Kudos on {self.work_id} from {self.reader_id or 'a guest'}"
 
 
+class WorkDay(models.Model):
+    """A work's reception on one day (UTC): what each counter gained that day, negative when
+    it lost more (a bookmark made private, a comment deleted), and its word count when that
+    changed. Written by the functions that change the work's counters, in their transaction
+    (archive/stats/days.py), never by scanning; the creator's statistics pages read it."""
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    hits = models.IntegerField(default=0, db_default=0)
+    kudos = models.IntegerField(default=0, db_default=0)
+    comments = models.IntegerField(default=0, db_default=0)
+    public_bookmarks = models.IntegerField(default=0, db_default=0)
+    subscriptions = models.IntegerField(default=0, db_default=0)
+    # The work's word count at the end of the day, on the days it changed; None on others.
+    words = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # Its index is the one the statistics pages read: a creator's works' days in a
+            # range are, for each work, one range of this index.
+            models.UniqueConstraint(fields=["work", "day"], name="workday_one_per_work_and_day"),
+        ]
+        indexes = [
+            # The word count series reads only the days a count changed, a few per work.
+            models.Index(
+                fields=["work", "day"], condition=Q(words__isnull=False), name="workday_words_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Work {self.work_id} on {self.day}"
+
+
+class CreatorDay(models.Model):
+    """What a creator's works gained on one day (UTC), all together: the sum of their
+    WorkDay rows, kept by the same calls in the same transaction (archive/stats/days.py) so
+    that the creator's statistics page reads a row a day, however many works. A day stays
+    as it happened: a work deleted or given to someone else later takes nothing back."""
+
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    hits = models.IntegerField(default=0, db_default=0)
+    kudos = models.IntegerField(default=0, db_default=0)
+    comments = models.IntegerField(default=0, db_default=0)
+    public_bookmarks = models.IntegerField(default=0, db_default=0)
+    subscriptions = models.IntegerField(default=0, db_default=0)
+    # How much the word count of the creator's posted works changed that day: chapters
+    # written or cut, a work posted (its words), deleted or given away (less its words).
+    words = models.IntegerField(default=0, db_default=0)
+
+    class Meta:
+        constraints = [
+            # Its index is the one the creator's page reads: one range of it.
+            models.UniqueConstraint(
+                fields=["creator", "day"], name="creatorday_one_per_creator_and_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Creator {self.creator_id} on {self.day}"
+
+
 class BookmarkTag(TagBase):
     """A reader's own label for bookmarks, kept apart from the archive's wrangled tags.
 

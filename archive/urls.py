@@ -14,6 +14,7 @@ from archive.views import (
     posting,
     reading,
     series,
+    stats,
 )
 
 app_name = "archive"
@@ -101,6 +102,11 @@ urlpatterns = [
         name="delete_chapter",
     ),
     path("my/works/", posting.my_works, name="my_works"),
+    path("my/stats/", stats.my_stats, name="my_stats"),
+    path("my/stats/works.csv", stats.my_stats_works_csv, name="my_stats_works_csv"),
+    path("my/stats/days.csv", stats.my_stats_days_csv, name="my_stats_days_csv"),
+    path("works/<int:work_id>/stats/", stats.work_stats, name="work_stats"),
+    path("works/<int:work_id>/stats/days.csv", stats.work_stats_days_csv, name="work_stats_csv"),
     path("users/<str:username>/", creators.creator_detail, name="creator_detail"),
     path("series/new/", series.new_series, name="new_series"),
     path("series/<int:series_id>/", series.series_detail, name="series_detail"),

@@ -11,6 +11,7 @@ from django.utils.html import strip_tags
 
 from accounts import relations
 from archive.models import Work
+from archive.stats import days
 from archive.writing.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize_html
 from conversation import inbox
 from conversation.models import (
@@ -405,6 +406,7 @@ def _prune(parent_id):
 def _count(work_id, delta):
     if delta:
         Work.objects.filter(pk=work_id).update(comment_count=F("comment_count") + delta)
+        days.add(work_id, comments=delta)
 
 
 def _locked(comment):

@@ -3,6 +3,7 @@ the alerts they were sent, in the export; both go with them when they leave."""
 
 from accounts.account import Part, when
 from archive.account import work_entry
+from following import subscriptions
 
 
 def _series_entry(series):
@@ -43,9 +44,15 @@ def _alerts(reader):
     ]
 
 
+def _before_deletion(*, reader):
+    """Their subscriptions go as if they unsubscribed, so the works' days count the loss."""
+    subscriptions.unsubscribe_all(reader=reader)
+
+
 PART = Part(
     sections={
         "following.Subscription.reader": ("subscriptions", _subscriptions),
         "following.Alert.reader": ("alerts", _alerts),
-    }
+    },
+    before_deletion=_before_deletion,
 )

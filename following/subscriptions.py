@@ -2,8 +2,9 @@
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 
+from archive.stats import days
 from following.models import Subscription, Target
 
 SALT = "following.unsubscribe"
@@ -22,7 +23,12 @@ def subscribe(*, reader, target):
         raise SubscriptionRefused(f"You cannot subscribe to your own {kind}.")
     try:
         with transaction.atomic():
-            return Subscription.objects.get_or_create(reader=reader, kind=kind, **{kind: target})
+            subscription, created = Subscription.objects.get_or_create(
+                reader=reader, kind=kind, **{kind: target}
+            )
+            if created and kind == Target.WORK:
+                days.add(target.pk, subscriptions=1)
+            return subscription, created
     except IntegrityError:
         # A simultaneous request subscribed first.
         return Subscription.objects.get(reader=reader, kind=kind, **{kind: target}), False
@@ -31,13 +37,22 @@ def subscribe(*, reader, target):
 def unsubscribe(*, reader, target):
     """Stop following; returns whether there was a subscription. Idempotent."""
     kind = kind_of(target)
-    deleted, _ = Subscription.objects.filter(reader=reader, kind=kind, **{kind: target}).delete()
+    with transaction.atomic():
+        subscriptions = Subscription.objects.filter(reader=reader, kind=kind, **{kind: target})
+        deleted, _ = subscriptions.delete()
+        if deleted and kind == Target.WORK:
+            days.add(target.pk, subscriptions=-1)
     return bool(deleted)
 
 
 def unsubscribe_all(*, reader):
     """Stop following everything; returns how many subscriptions there were."""
-    deleted, _ = Subscription.objects.filter(reader=reader).delete()
+    with transaction.atomic():
+        subscriptions = Subscription.objects.select_for_update().filter(reader=reader)
+        works = subscriptions.filter(kind=Target.WORK).values_list("work_id", flat=True)
+        lost = dict.fromkeys(works, -1)  # one subscription per reader and work
+        deleted, _ = subscriptions.delete()
+        days.add_many("subscriptions", lost)
     return deleted
 
 
@@ -46,6 +61,17 @@ def is_subscribed(reader, target):
         return False
     kind = kind_of(target)
     return Subscription.objects.filter(reader=reader, kind=kind, **{kind: target}).exists()
+
+
+def totals(works):
+    """How many readers follow each of `works` (a queryset), for the statistics pages."""
+    counted = (
+        Subscription.objects.filter(kind=Target.WORK, work__in=works)
+        .values("work")
+        .annotate(readers=Count("pk"))
+        .order_by()
+    )
+    return {"subscriptions": {row["work"]: row["readers"] for row in counted}}
 
 
 def follows_outer_work(reader):

@@ -59,6 +59,7 @@ def pages(work):
         reverse("archive:import_many"),
         reverse("archive:new_work"),
         reverse("archive:my_works"),
+        reverse("archive:my_stats") + "?period=90&sort=title",
     ]
 
 

@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils.text import slugify
 
 from archive.models import Bookmark, BookmarkTag, Kudos, MarkedForLater, TaggedBookmark, Work
+from archive.stats import days
 
 SLUG_LENGTH = BookmarkTag._meta.get_field("slug").max_length
 
@@ -147,3 +148,4 @@ def _count_public(work_id, change):
         Work.objects.filter(pk=work_id).update(
             public_bookmark_count=F("public_bookmark_count") + change
         )
+        days.add(work_id, public_bookmarks=change)

@@ -20,6 +20,7 @@ from django.db.models import Case, F, Value, When
 
 from archive.models import Work
 from archive.reading.kudos import guest_key
+from archive.stats import days
 from config.cache import RedisAway, circuit_for
 from config.clients import client_address
 
@@ -51,13 +52,13 @@ def count_hit(request, work):
     if work.is_owned_by(request.user):
         return False
     visitor = _visitor(request)
-    day = today().isoformat()
+    day = today()
     if settings.REDIS_URL:
         seen = f"{PREFIX}seen:{day}:{work.pk}"
         try:
             # Through the cache's circuit: while Redis is away, no request waits for it.
             counted = circuit_for(settings.REDIS_URL).call(
-                _redis().eval, _COUNT, 2, seen, PENDING, visitor, work.pk, SEEN_SECONDS
+                _redis().eval, _COUNT, 2, seen, PENDING, visitor, f"{work.pk}:{day}", SEEN_SECONDS
             )
         except RedisAway:
             return False  # the outage is logged once, by the circuit
@@ -68,13 +69,16 @@ def count_hit(request, work):
         return bool(counted)
     if not cache.add(f"{PREFIX}seen:{day}:{work.pk}:{visitor}", 1, SEEN_SECONDS):
         return False
-    Work.objects.filter(pk=work.pk).update(hits=F("hits") + 1)
+    # No savepoint: inside a request's transaction the two writes are one with it.
+    with transaction.atomic(savepoint=False):
+        Work.objects.filter(pk=work.pk).update(hits=F("hits") + 1)
+        days.add(work.pk, day=day, hits=1)
     return True
 
 
 def today():
     """The day hits are counted in: UTC, as on AO3."""
-    return datetime.datetime.now(datetime.UTC).date()
+    return days.today()
 
 
 def flush():
@@ -102,11 +106,17 @@ def pending():
     """Hits counted but not yet flushed, by work id (for tests and the bench)."""
     if not settings.REDIS_URL:
         return {}
-    return {int(k): int(v) for k, v in _redis().hgetall(PENDING).items()}
+    counts = {}
+    for (work_id, _), number in _by_work_and_day(_redis().hgetall(PENDING)).items():
+        counts[work_id] = counts.get(work_id, 0) + number
+    return counts
 
 
 def _apply(client, batch):
-    counts = {int(k): int(v) for k, v in client.hgetall(batch).items()}
+    by_day = _by_work_and_day(client.hgetall(batch))
+    counts = {}
+    for (work_id, _), number in by_day.items():
+        counts[work_id] = counts.get(work_id, 0) + number
     ids = sorted(counts)
     # In id order, so that two flushes that meet lock the rows in the same order.
     with transaction.atomic():
@@ -114,8 +124,20 @@ def _apply(client, batch):
             chunk = ids[start : start + BATCH_SIZE]
             added = Case(*(When(pk=pk, then=Value(counts[pk])) for pk in chunk), default=0)
             Work.objects.filter(pk__in=chunk).update(hits=F("hits") + added)
+        days.add_many("hits", by_day)
     client.delete(batch)
     return sum(counts.values())
+
+
+def _by_work_and_day(fields):
+    """{(work id, day): hits} from a batch's fields, "<work id>:<day>". A bare work id (from a
+    version that did not keep the day) counts on today."""
+    counts = {}
+    for field, number in fields.items():
+        work_id, _, day = field.partition(":")
+        key = (int(work_id), datetime.date.fromisoformat(day) if day else today())
+        counts[key] = counts.get(key, 0) + int(number)
+    return counts
 
 
 def _abandoned_batches(client):

@@ -8,6 +8,7 @@ from django.utils.crypto import salted_hmac
 
 from accounts import relations
 from archive.models import Kudos, Work
+from archive.stats import days
 from archive.writing import news
 
 ALREADY_LEFT = "You have already left kudos on this work."
@@ -45,6 +46,7 @@ def give_kudos(*, work, reader=None, guest_key=""):
         with transaction.atomic():
             Kudos.objects.create(work=work, reader=reader, guest_key="" if reader else guest_key)
             Work.objects.filter(pk=work.pk).update(kudos_count=F("kudos_count") + 1)
+            days.add(work.pk, kudos=1)
             news.kudos_left(work=work, reader=reader)
     except IntegrityError:
         return False

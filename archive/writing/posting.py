@@ -14,6 +14,7 @@ from django.utils.text import slugify
 
 from archive.listing import search
 from archive.models import Chapter, Series, Tag, Work, WorkWarning
+from archive.stats import days
 from archive.vocabulary import TagKind
 from archive.writing import derived, news
 from archive.writing import series as series_writing
@@ -213,6 +214,7 @@ def post_work(*, work):
     work.chapters.posted().update(published=published)
     work.is_posted, work.published, work.updated = True, published, today
     _save(work, ["is_posted", "published", "updated"])
+    days.count_posted_words(work)
     news.work_posted(work=work)
     return work
 
@@ -246,8 +248,11 @@ def unhide_work(*, work):
 
 @transaction.atomic
 def delete_work(*, work):
-    """Delete a work with its chapters; kudos, bookmarks and readings of it go with it."""
-    _locked(work).delete()
+    """Delete a work with its chapters; kudos, bookmarks and readings of it go with it, and
+    its words from its creator's count (the days it was theirs stay theirs)."""
+    work = _locked(work)
+    days.count_posted_words(work, sign=-1)
+    work.delete()
     derived.renew_listing_generation()
 
 
@@ -427,7 +432,10 @@ def _recount(work):
     """Count the work's posted chapters and their words again (drafts count for nothing),
     and settle whether it is complete; returns the fields that hold them."""
     totals = work.chapters.posted().aggregate(chapters=Count("pk"), words=Sum("word_count"))
+    words = work.word_count
     work.chapter_count, work.word_count = totals["chapters"], totals["words"] or 0
+    if work.word_count != words:
+        days.set_words(work, was=words)
     return ["chapter_count", "word_count", *work.settle_status()]
 
 

@@ -425,11 +425,11 @@ def test_bookmark_form_query_count(client_for, reader_ask, django_assert_num_que
 def test_saving_a_bookmark_query_count(client_for, reader_ask, django_assert_num_queries):
     work = make_work()
     client = client_for(reader_ask)
-    # session, reader, the rate limit's count (start the minute's, purge expired ones), work,
-    # its tags, my bookmark (none yet); savepoint, my bookmark locked, savepoint,
-    # insert, release; tags by name, then savepoint, insert and release for each of the 2 new
-    # ones; links to other tags removed, links added, public count; release
-    with django_assert_num_queries(23):
+    # session, reader, the rate limit's count (start the minute's, purge expired ones), work, its
+    # tags, my bookmark (none yet); savepoint, my bookmark locked, savepoint, insert, release; tags
+    # by name, then savepoint, insert and release for each of the 2 new ones; links to other tags
+    # removed, links added, public count, the day's bookmarks (the work's, its creator's); release
+    with django_assert_num_queries(25):
         client.post(bookmark_url(work), form_data(notes="First.", tags="a, b"))
     # session, reader, the rate limit's count (the minute's is started: add it to it), work,
     # its tags, my bookmark, its tags (the form's initial value); savepoint, my
@@ -447,10 +447,11 @@ def test_signed_in_work_page_query_count(client_for, reader_ask, django_assert_n
     reader_ask.history_enabled = False
     reader_ask.save()
     client = client_for(reader_ask)
-    # session, reader (with the inbox count), work, tags (drawing the header), consent
-    # choices, hit count update, chapter index with the first chapter's text, whether it is
-    # in a series, my kudos, bookmark, mark for later and subscription, kudos givers
-    with django_assert_num_queries(10):
+    # session, reader (with the inbox count), work, tags (drawing the header), consent choices, hit
+    # count update, the day's hits (the work's, its creator's), chapter index with the first
+    # chapter's text, whether it is in a series, my kudos, bookmark, mark for later and
+    # subscription, kudos givers
+    with django_assert_num_queries(12):
         client.get(work.get_absolute_url())
 
 

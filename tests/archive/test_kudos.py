@@ -215,18 +215,19 @@ def test_work_listings_show_kudos_counts(client):
 def test_guest_work_page_with_kudos_query_count(client, django_assert_num_queries):
     work = make_work(chapters=3)
     kudos.give_kudos(work=work, reader=quick_reader("alice"))
-    # work, tags (drawing the header), hit count update, chapter index with the first
-    # chapter's text, whether it is in a series, kudos givers
-    with django_assert_num_queries(6):
+    # work, tags (drawing the header), hit count update, the day's hits (the work's, its creator's),
+    # chapter index with the first chapter's text, whether it is in a series, kudos givers
+    with django_assert_num_queries(8):
         client.get(work.get_absolute_url())
 
 
 def test_kudos_query_count(client_for, reader_ask, django_assert_num_queries):
     work = make_work()
     client = client_for(reader_ask)
-    # session, reader, the rate limit's count (start the minute's, purge expired ones), work,
-    # tags, consent choices, savepoint, insert kudos, count update, release savepoint
-    with django_assert_num_queries(11):
+    # session, reader, the rate limit's count (start the minute's, purge expired ones), work, tags,
+    # consent choices, savepoint, insert kudos, count update, the day's kudos (the work's, its
+    # creator's), release savepoint
+    with django_assert_num_queries(13):
         client.post(kudos_url(work))
 
 

@@ -79,6 +79,7 @@ def archive(transactional_db):
     relations.mute(reader=reader, muted=echo)
     # The reader's own work, for the writing pages, with autosaved text to offer back.
     own = make_work(title="Own Harbour", creator=reader, chapters=1)
+    kudos.give_kudos(work=own, guest_key=kudos.guest_key("192.0.2.1"))  # for its statistics
     drafts.save_draft(creator=reader, work=own, chapter=None, body="<p>Autosaved words.</p>")
     # An import batch part done: a draft made, a file rejected, one waiting.
     batch = ImportBatch.objects.create(reader=reader, rating="teen", warnings=["no-warnings"])
@@ -149,6 +150,12 @@ def reader_pages(archive):
         ),
         ("import several works", reverse("archive:import_many"), "input[type=file][multiple]"),
         ("an import batch", archive["batch"].get_absolute_url(), "progress"),
+        ("my statistics", reverse("archive:my_stats"), "svg.chart"),
+        (
+            "a work's statistics",
+            reverse("archive:work_stats", args=[archive["own"].pk]) + "?measure=kudos",
+            "svg.chart",
+        ),
     ]
 
 

@@ -177,12 +177,12 @@ def test_kudos_on_a_work_with_a_creator_query_count(
     client_for, work, alice, django_assert_num_queries
 ):
     client = client_for(alice)
-    # session, reader, the rate limit's count (start the minute's, purge expired ones), work,
-    # tags, consent choices, whether its creator blocks the reader, savepoint,
-    # insert kudos, count update, release savepoint; and the creator's first kudos notice of
-    # the day (tests/conversation/test_kudos_notices.py): mutes, the day's notice, savepoint,
-    # insert, release, the day's count and names, the notice written
-    with django_assert_num_queries(20):
+    # session, reader, the rate limit's count (start the minute's, purge expired ones), work, tags,
+    # consent choices, whether its creator blocks the reader, savepoint, insert kudos, count update,
+    # the day's kudos (the work's, its creator's), release savepoint; and the creator's first kudos
+    # notice of the day (tests/conversation/test_kudos_notices.py): mutes, the day's notice,
+    # savepoint, insert, release, the day's count and names, the notice written
+    with django_assert_num_queries(22):
         client.post(kudos_url(work))
 
 
