@@ -13,7 +13,7 @@ from tests.factories import make_work
 pytestmark = pytest.mark.django_db
 
 WORKS = reverse("archive:work_list")
-CREATOR_PAGES = ["new_work", "import_work", "my_works", "my_series"]
+CREATOR_PAGES = ["new_work", "import_work", "my_works", "my_series", "my_stats"]
 
 
 def header(response):
@@ -36,6 +36,7 @@ def test_a_signed_in_reader_finds_posting_in_the_bar_and_their_works_in_the_acco
     assert account_menu(html) == {
         reverse("archive:my_works"),
         reverse("archive:my_series"),
+        reverse("archive:my_stats"),
         reverse("archive:import_work"),
         reverse("accounts:account"),
     }

@@ -125,7 +125,7 @@ def _plain(viewer, works, number, per_page, *, paged, query, show_hidden):
     hiding = _hiding(viewer, works, show_hidden=show_hidden)
     if query is not None:
         ranking = _ranking(viewer, everything, query, hiding=hiding)
-        return Listing(*_ranked_page(ranking, number, per_page))
+        return Listing(*_ranked_page(ranking, number, per_page, cache.not_remembered))
     shown, hidden = _counts(everything, hiding, cache.not_remembered)
     listed = _with_blurb(everything if hiding is None else everything.exclude(hiding))
     # Unpaged, the one page holds every work listed.
