@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Window
 from django.utils.crypto import salted_hmac
@@ -17,6 +18,8 @@ BLOCKED = "You can't leave kudos on this work. Its creator has blocked you."
 THANKS = "Thank you for leaving kudos!"
 # The work page names at most this many readers and counts the rest.
 GIVERS_SHOWN = 50
+# A giver who renames their account keeps their old name in a work's list this long at most.
+GIVERS_SECONDS = 5 * 60
 
 
 class KudosRefused(Exception):
@@ -80,9 +83,20 @@ def blocked_by_creator(reader):
 
 
 def givers(work, *, limit=GIVERS_SHOWN):
-    """Who left kudos, newest first: no query at all for a work without kudos."""
+    """Who left kudos, newest first: no query at all for a work without kudos, and one per
+    kudos count of the work (which every kudos left or taken away changes) for the first
+    page that shows them; the pages after it read them from the cache."""
     if not work.kudos_count:
         return Givers([])
+    key = f"kudos-givers:{work.pk}:{work.kudos_count}:{limit}"
+    found = cache.get(key)
+    if found is None:
+        found = _givers(work, limit)
+        cache.set(key, found, GIVERS_SECONDS)
+    return found
+
+
+def _givers(work, limit):
     # The window counts every reader's kudos in the same query that fetches the first names.
     rows = list(
         Kudos.objects.filter(work=work, reader__isnull=False)

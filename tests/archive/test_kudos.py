@@ -184,6 +184,20 @@ def test_givers_name_the_newest_readers_first_and_count_the_rest(client_for):
     assert givers == kudos.Givers(["fan3", "fan2"], more_readers=2, guests=1)
 
 
+def test_givers_are_read_once_for_each_kudos_count(django_assert_num_queries):
+    work = make_work()
+    kudos.give_kudos(work=work, reader=quick_reader("alice"))
+    work.refresh_from_db()
+    with django_assert_num_queries(1):  # the names, with the count of every reader's kudos
+        assert kudos.givers(work).names == ["alice"]
+    with django_assert_num_queries(0):  # the next page's, from the cache
+        assert kudos.givers(work).names == ["alice"]
+    kudos.give_kudos(work=work, reader=quick_reader("bob"))
+    work.refresh_from_db()
+    with django_assert_num_queries(1):  # a new count, so read again
+        assert kudos.givers(work).names == ["bob", "alice"]
+
+
 def test_the_work_page_shows_the_count_and_the_givers(client_for, reader_ask, creator):
     work = make_work(creator=creator)
     kudos.give_kudos(work=work, reader=quick_reader("alice"))
