@@ -76,33 +76,47 @@ def render(works):
     prefetch_related_objects([work for work in works if _by_tags(work)], *RELATED)
     if not works:
         return []  # no round trip to the cache for an empty page
-    keys = [_key(work) for work in works]
+    template = get_template(TEMPLATE)
+    drawn = fragments("blurb", VERSION, ROW, works, lambda work: template.render({"work": work}))
+    return [(work, mark_safe(html)) for work, html in zip(works, drawn, strict=True)]
+
+
+def fragments(kind, version, fields, works, draw):
+    """The fragment of each work (archive.headers' too), from the cache or `draw(work)` now.
+
+    Each is looked up under the key its row and the listing generation name (fragment_key),
+    which costs no query. The generation is renewed by every work posted or changed anywhere,
+    so on a live archive most fragments are missed under it soon after they are drawn, though
+    few changed: a work missed reads its tags and is looked up again under a key that names
+    them, and only a fragment not found there either is drawn. Both keys then keep it.
+    """
+    keys = [fragment_key(kind, version, fields, work) for work in works]
     found = cache.get_many(keys)
     missed = {key: work for work, key in zip(works, keys, strict=True) if key not in found}
     if missed:
         prefetch_related_objects(list(missed.values()), *RELATED)
-        template = get_template(TEMPLATE)
-        drawn = {key: template.render({"work": work}) for key, work in missed.items()}
-        cache.set_many(drawn, TIMEOUT)
+        by_tags = {
+            key: fragment_key(kind, version, fields, work, by_tags=True)
+            for key, work in missed.items()
+        }
+        kept = cache.get_many(list(by_tags.values()))
+        drawn = {key: kept.get(by_tags[key]) or draw(work) for key, work in missed.items()}
+        cache.set_many({**drawn, **{by_tags[key]: drawn[key] for key in drawn}}, TIMEOUT)
         found.update(drawn)
-    return [(work, mark_safe(found[key])) for work, key in zip(works, keys, strict=True)]
+    return [found[key] for key in keys]
 
 
 def _by_tags(work):
     return getattr(work, "blurb_generation", None) is None
 
 
-def _key(work):
-    return fragment_key("blurb", VERSION, ROW, work)
-
-
-def fragment_key(kind, version, fields, work):
+def fragment_key(kind, version, fields, work, *, by_tags=False):
     """The cache key of a fragment drawn from these fields of the work's row and its tags and
-    warnings (named by the listing generation the works query read with it, if it did): any
-    change to what the fragment shows gives a new key. Also archive.headers'."""
+    warnings (named by the listing generation the works query read with it, if it did and
+    not `by_tags`): any change to what the fragment shows gives a new key."""
     row = tuple(getattr(work, name) for name in fields)
     generation = getattr(work, "blurb_generation", None)
-    if generation is not None:
+    if generation is not None and not by_tags:
         related = ("generation", generation)
     else:
         tags = tuple((tag.pk, tag.kind, tag.name, tag.slug) for tag in work.tags.all())

@@ -23,8 +23,6 @@ link.
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
-from django.db.models import prefetch_related_objects
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
@@ -38,8 +36,6 @@ VERSION = 2
 # Above the series navigation, and below it.
 HEADING = "includes/work_heading.html"
 FACTS = "includes/work_facts.html"
-# A header unread for a day leaves the cache (a new key replaces it at any change anyway).
-TIMEOUT = 24 * 60 * 60
 # What the header reads from the work's row (and its creator's, by select_related).
 ROW = [
     "pk",
@@ -73,15 +69,13 @@ class Header:
 def header(work):
     """The work's header, from the cache or drawn now. `work` brought its creator (and the
     listing generation, as the consent gate reads it, or its tags)."""
-    key = _key(work)
-    found = cache.get(key)
-    if found is None:
-        prefetch_related_objects([work], "tags")  # nothing to do if the work brought them
-        context = {"work": work}
-        found = (get_template(HEADING).render(context), get_template(FACTS).render(context))
-        cache.set(key, found, TIMEOUT)
-    heading, facts = found
+    [(heading, facts)] = blurbs.fragments("header", VERSION, ROW, [work], _draw)
     return Header(heading=mark_safe(heading), facts=mark_safe(facts))
+
+
+def _draw(work):
+    context = {"work": work}
+    return get_template(HEADING).render(context), get_template(FACTS).render(context)
 
 
 def series_parts(request, work):
@@ -91,7 +85,3 @@ def series_parts(request, work):
         return []
     hiding = exclusions.for_request(request)
     return series.neighbours(work, user=request.user, exclusions=hiding)
-
-
-def _key(work):
-    return blurbs.fragment_key("header", VERSION, ROW, work)

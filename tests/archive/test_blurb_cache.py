@@ -192,11 +192,11 @@ def test_search_snippets_stay_outside_the_cached_blurbs(client, shelf):
 
 def test_the_blurb_keys_differ_with_what_the_blurb_shows(shelf):
     work = Work.objects.with_blurb().get(pk=shelf[0].pk)
-    key = blurbs._key(work)
+    key = blurbs.fragment_key("blurb", blurbs.VERSION, blurbs.ROW, work)
     for field, value in [("kudos_count", 5), ("hits", 9), ("revision", 2), ("is_posted", False)]:
         changed = Work.objects.with_blurb().get(pk=work.pk)
         setattr(changed, field, value)
-        assert blurbs._key(changed) != key, field
+        assert blurbs.fragment_key("blurb", blurbs.VERSION, blurbs.ROW, changed) != key, field
     assert key.startswith(f"blurb:{blurbs.VERSION}:{work.pk}:")
 
 
@@ -210,3 +210,22 @@ def test_a_page_of_cached_blurbs_reads_no_tags_or_warnings(
     # cache; a tag page also reads its tag and synonyms. No tags or warnings of the works.
     with django_assert_num_queries(queries):
         assert len(_blurbs(client.get(url))) == (4 if url == INDEX else 1)
+
+
+def test_a_change_elsewhere_reads_the_tags_again_but_draws_only_what_changed(
+    client, shelf, monkeypatch
+):
+    client.get(INDEX)  # draws and caches the blurbs
+    make_work(title="Posted Since")  # renews the listing generation
+    drawn, template = [], blurbs.get_template(blurbs.TEMPLATE)
+
+    class Counting:
+        def render(self, context):
+            drawn.append(context["work"].title)
+            return template.render(context)
+
+    monkeypatch.setattr(blurbs, "get_template", lambda name: Counting())
+    response = client.get(INDEX)
+    # Found again under the keys their tags name: only the new work's blurb is drawn.
+    assert drawn == ["Posted Since"]
+    assert len(_blurbs(response)) == 5
