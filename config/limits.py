@@ -53,6 +53,9 @@ def _limit(key, rate, group=None):
 limit_signup = _limit(address, "10/h", group="signup")
 limit_kudos = _limit(reader_or_address, "30/m")
 limit_bookmarks = _limit(reader_or_address, "60/m")
+# The editor saves 2 s after typing stops and every 30 s: a minute of writing in short bursts
+# stays well under this.
+limit_autosaves = _limit(reader_or_address, "60/m")
 
 
 def limit_comments(view):

@@ -22,6 +22,7 @@ from archive.consent.gates import consent_required, metadata_only
 from archive.models import Chapter, Work
 from archive.writing import drafts, posting
 from archive.writing.forms import ChapterForm, WorkForm
+from config.limits import limit_autosaves
 
 
 def creator_only(view):
@@ -240,6 +241,7 @@ def _get_own_chapter(request, work_id, position):
 
 
 @require_POST
+@limit_autosaves
 @metadata_only
 def autosave_chapter(request, work_id, position=None):
     """Keep the text the creator's editor sends, {"body": "..."}; answer when it was kept."""

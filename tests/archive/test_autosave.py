@@ -153,6 +153,15 @@ def test_a_body_longer_than_a_chapter_may_be_is_a_413(client_for, creator, work)
     assert not ChapterDraft.objects.exists()
 
 
+def test_autosaving_more_than_a_minute_of_writing_needs_is_a_429(client_for, creator, work):
+    client = client_for(creator)
+    statuses = [
+        send(client, autosave_url(work, 1), {"body": f"<p>{n}</p>"}).status_code for n in range(61)
+    ]
+    assert statuses == [200] * 60 + [429]
+    assert ChapterDraft.objects.get().body == "<p>59</p>"  # the refused one changed nothing
+
+
 def test_a_request_past_the_upload_limit_is_a_413_before_it_is_read(
     client_for, creator, work, settings
 ):
