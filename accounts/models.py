@@ -34,6 +34,11 @@ class SessionFacts:
 
     has_drafts: bool  # drafts only they list: whose cached listing counts they share
     inbox_unread_count: int  # unread notices, for the header
+    # What their lists leave out and the gate lets through (archive.consent.policy,
+    # archive.listing.exclusions, accounts.relations):
+    standing_choices: dict[str, str]  # {item: choice}, as Reader.standing_choices
+    excluded_families: frozenset[int]  # the families of the tags they exclude
+    muted_ids: frozenset[int]  # the people they mute
 
 
 class Reader(AbstractUser):
@@ -74,11 +79,12 @@ class Reader(AbstractUser):
     # way (whoever needs a fact then asks the database):
     session_facts: SessionFacts | None = None
     # The ids of the people they block, who block them and whom they mute, each read by
-    # accounts.relations on first use ({"blocked": frozenset({3, 5}), ...}):
+    # accounts.relations on first use ({"blocked": frozenset({3, 5}), ...}), the mutes from
+    # the session_facts when there are some:
     relation_ids: dict[str, frozenset[int]] | None = None
     # Their saved consent choice per item ({"rating:e": "show", ...}) and the exclusions they
-    # make of it (archive.listing.exclusions.Exclusions), each read by the archive on first
-    # use in a request:
+    # make of it (archive.listing.exclusions.Exclusions), each made by the archive on first
+    # use in a request, from the session_facts when there are some:
     standing_choices: dict[str, str] | None = None
     exclusions: object | None = None
 

@@ -12,9 +12,10 @@ decide, and a lost race counts as "already so".
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Value
+from django.db.models import Exists, OuterRef, Subquery, Value
 
 from accounts.models import Block, Mute
+from config.aggregates import Joined
 
 
 class SelfRelationError(ValueError):
@@ -45,9 +46,17 @@ def blocker_ids(reader) -> frozenset[int]:
 
 
 def muted_ids(reader) -> frozenset[int]:
-    """The ids of everyone this reader mutes. One query, kept on the reader object for
-    the rest of the request (listings and comment threads share it)."""
+    """The ids of everyone this reader mutes. Read with the session's reader (their
+    session_facts), else one query, kept on the reader object for the rest of the request
+    (listings and comment threads share it)."""
     return _cached(reader, "muted")
+
+
+def muted_of_outer_reader():
+    """The ids of everyone the reader of the outer query mutes, as one text (read back with
+    config.aggregates.ids_of), for config.auth to read with the reader."""
+    mutes = Mute.objects.filter(reader=OuterRef("pk")).order_by().values("reader")
+    return Subquery(mutes.annotate(ids=Joined("muted_id")).values("ids"))
 
 
 def blocked_ids(reader) -> frozenset[int]:
@@ -61,9 +70,7 @@ def read_ahead(reader, *kinds):
     own. Nothing for a guest, or an id."""
     if _id(reader) is None or isinstance(reader, int):
         return
-    if reader.relation_ids is None:
-        reader.relation_ids = {}
-    missing = [kind for kind in kinds if kind not in reader.relation_ids]
+    missing = [kind for kind in kinds if kind not in _known(reader)]
     if len(missing) < 2:
         return  # one query either way, asked when needed
     found = {kind: set() for kind in missing}
@@ -145,16 +152,24 @@ def _cached(reader, kind):
     column = _KINDS[kind][1]
     if isinstance(reader, int):
         return frozenset(_rows(kind, pk).values_list(column, flat=True))
+    known = _known(reader)
+    if kind not in known:
+        known[kind] = frozenset(_rows(kind, pk).values_list(column, flat=True))
+    return known[kind]
+
+
+def _known(reader):
+    """The reader object's `relation_ids`, starting from the mutes the sign-in backend read
+    with the session's reader: a change forgets them there, so they are asked again."""
     if reader.relation_ids is None:
-        reader.relation_ids = {}
-    if kind not in reader.relation_ids:
-        reader.relation_ids[kind] = frozenset(_rows(kind, pk).values_list(column, flat=True))
-    return reader.relation_ids[kind]
+        facts = reader.session_facts
+        reader.relation_ids = {} if facts is None else {"muted": facts.muted_ids}
+    return reader.relation_ids
 
 
 def _forget(reader, kind):
-    if _id(reader) is not None and not isinstance(reader, int) and reader.relation_ids:
-        reader.relation_ids.pop(kind, None)
+    if _id(reader) is not None and not isinstance(reader, int):
+        _known(reader).pop(kind, None)
 
 
 def _id(person):

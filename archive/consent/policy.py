@@ -10,9 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import reduce
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
+from accounts.models import ConsentChoice
 from archive.vocabulary import ConsentItem, StandingChoice, items_of, ratings_and_warnings
+from config.aggregates import Joined
 
 # In the server-side session: {work pk: [items]} and items agreed for the whole session.
 SESSION_WORK_CONSENTS = "consent_by_work"
@@ -32,13 +34,25 @@ def can_skip_gate(user, work):
 
 
 def standing_choices(request):
-    """The reader's saved choice per item, read once per request; guests have none."""
+    """The reader's saved choice per item, read with the session's reader (their
+    session_facts) or else once per request; guests have none."""
     reader = request.user
     if not reader.is_authenticated:
         return {}
     if reader.standing_choices is None:
-        reader.standing_choices = dict(reader.consent_choices.values_list("item", "choice"))
+        facts = reader.session_facts
+        if facts is not None:
+            reader.standing_choices = facts.standing_choices
+        else:
+            reader.standing_choices = dict(reader.consent_choices.values_list("item", "choice"))
     return reader.standing_choices
+
+
+def standing_choices_of_outer_reader():
+    """The saved choices of the reader of the outer query, as one text (read back with
+    config.aggregates.pairs_of), for config.auth to read with the reader."""
+    choices = ConsentChoice.objects.filter(reader=OuterRef("pk")).order_by().values("reader")
+    return Subquery(choices.annotate(pairs=Joined.pairs("item", "choice")).values("pairs"))
 
 
 def agreed_in_advance(choices):

@@ -169,8 +169,8 @@ def top_tags(kinds, exclusions=NONE, limit=TOP_TAGS):
         .values("uses")
     )
     tags = Tag.objects.filter(kind__in=kinds, canonical__isnull=True)
-    if exclusions.tags:
-        tags = tags.exclude(pk__in=Tag.objects.family_of(exclusions.tags).values("pk"))
+    if exclusions.families:
+        tags = tags.exclude(pk__in=exclusions.families)  # canonical tags: their families' ids
     tags = tags.annotate(uses=Subquery(family_uses)).filter(uses__gt=0)
     return list(tags.order_by("-uses", "name")[:limit])
 

@@ -14,24 +14,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts import relations
 from accounts.models import ConsentChoice, ExcludedTag, Mute
 from archive.consent import policy
-from archive.models import families_of
 from archive.vocabulary import StandingChoice, rating_item, ratings_and_warnings, warning_item
+from config.aggregates import Joined
 
 
 @dataclass(frozen=True)
 class Exclusions:
     items: frozenset = frozenset()  # ratings and warnings (as items) the reader chose to hide
-    tags: tuple = ()  # Tag objects the reader never wants to see
+    # The families of the tags the reader never wants to see: the ids of their canonical tags
+    # (archive.models.families_of), for an excluded tag hides its canonical tag and synonyms.
+    families: frozenset = frozenset()
     creators: frozenset = frozenset()  # ids of the people the reader mutes
 
     def __bool__(self):
-        return bool(self.items or self.tags or self.creators)
+        return bool(self.items or self.families or self.creators)
 
     @property
     def ratings(self):
@@ -41,14 +43,10 @@ class Exclusions:
     def warnings(self):
         return ratings_and_warnings(self.items)[1]
 
-    @property
-    def families(self):
-        return families_of(self.tags)
-
     def key(self):
         """What the exclusions hide, as part of a cache key: the same for readers who hide
         the same works."""
-        return (tuple(sorted(self.items)), tuple(self.families), tuple(sorted(self.creators)))
+        return tuple(tuple(sorted(values)) for values in (self.items, self.families, self.creators))
 
     def condition(self, *, through=""):
         """What hides a work: a rating or warning hidden, a tag excluded, or a muted creator
@@ -120,11 +118,15 @@ def _hiding_warnings(warnings):
     return ConsentChoice.objects.filter(item__in=items, choice=StandingChoice.HIDE)
 
 
+def _family():
+    """An excluded tag's family: its canonical tag, or itself, as archive.models.families_of
+    reckons it."""
+    return Coalesce("tag__canonical_id", "tag_id")
+
+
 def _excluding_families(families):
-    """Excluded tags whose family (their canonical tag, or themselves) is among `families`,
-    as archive.models.families_of reckons it."""
-    excluded = ExcludedTag.objects.alias(family=Coalesce("tag__canonical_id", "tag_id"))
-    return excluded.filter(family__in=families)
+    """Excluded tags whose family is among `families`."""
+    return ExcludedTag.objects.alias(family=_family()).filter(family__in=families)
 
 
 def _muting(creator_ids):
@@ -190,5 +192,20 @@ def for_reader(reader, *, choices=None):
     if choices is None:
         choices = dict(reader.consent_choices.values_list("item", "choice"))
     hidden = frozenset(item for item, choice in choices.items() if choice == StandingChoice.HIDE)
-    tags = tuple(excluded.tag for excluded in reader.excluded_tags.select_related("tag"))
-    return Exclusions(hidden, tags, relations.muted_ids(reader))
+    return Exclusions(hidden, _excluded_families(reader), relations.muted_ids(reader))
+
+
+def _excluded_families(reader):
+    """The families of the reader's excluded tags: read with the session's reader (their
+    session_facts), else one query."""
+    facts = reader.session_facts
+    if facts is not None:
+        return facts.excluded_families
+    return frozenset(reader.excluded_tags.values_list(_family(), flat=True))
+
+
+def excluded_families_of_outer_reader():
+    """The families of the excluded tags of the reader of the outer query, as one text (read
+    back with config.aggregates.ids_of), for config.auth to read with the reader."""
+    excluded = ExcludedTag.objects.filter(reader=OuterRef("pk")).order_by().values("reader")
+    return Subquery(excluded.annotate(ids=Joined(_family())).values("ids"))

@@ -163,11 +163,10 @@ def test_a_persons_page_for_a_reader_query_count(
 ):
     make_work(creator=loud, title="Second Loud Work")
     client = client_for(listener)
-    # the person, session, reader (with the inbox count), muted and blocked people (one
-    # query), excluded tags, standing choices, the works shown and hidden (one count), the
-    # series (with whether they are hidden), the subscription; every work is muted, so no
-    # page of works is read
-    with django_assert_num_queries(9):
+    # the person, session, reader (with the inbox count, standing choices, excluded tags and mutes),
+    # blocked people, the works shown and hidden (one count), the series (with whether they
+    # are hidden), the subscription; every work is muted, so no page of works is read
+    with django_assert_num_queries(7):
         response = client.get(page_of(loud))
     assert response.context["hidden_count"] == 2
 
@@ -354,14 +353,14 @@ def test_bookmark_pages_for_a_reader_query_count(
 ):
     client = client_for(listener)
     kept = reverse("archive:work_bookmarks", args=[bookmarked["kept"].pk])
-    # session, reader (with the inbox count), work, tags, excluded tags, muted
-    # people, standing choices, bookmarks shown and hidden (one count), the page of
-    # bookmarks with readers, their tags
-    with django_assert_num_queries(10):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), work,
+    # tags, bookmarks shown and hidden (one count), the page of bookmarks with readers,
+    # their tags
+    with django_assert_num_queries(7):
         client.get(kept)
     calm = reverse("archive:reader_bookmarks", args=["calm"])
-    # session, reader (with the inbox count), the owner, excluded tags, muted people,
-    # standing choices, bookmarks shown and hidden (one count), the page of bookmarks with
-    # works and creators, bookmark tags, work tags, work warnings
-    with django_assert_num_queries(11):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), the
+    # owner, bookmarks shown and hidden (one count), the page of bookmarks with works and
+    # creators, bookmark tags, work tags, work warnings
+    with django_assert_num_queries(8):
         client.get(calm)

@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import OuterRef
 
 from accounts import relations
-from accounts.models import Block, Mute, Reader
+from accounts.models import Block, Mute, Reader, SessionFacts
 from tests.factories import make_reader
 
 
@@ -50,6 +50,24 @@ def test_muted_ids_ask_once_per_reader_object(ash, wren, django_assert_num_queri
     with django_assert_num_queries(1):  # the reader's mutes
         relations.muted_ids(ash)
         relations.muted_ids(ash)
+
+
+def test_the_mutes_read_with_the_session_s_reader_cost_no_query_and_follow_a_change(
+    ash, wren, django_assert_num_queries
+):
+    ash.session_facts = SessionFacts(
+        has_drafts=False,
+        inbox_unread_count=0,
+        standing_choices={},
+        excluded_families=frozenset(),
+        muted_ids=frozenset(),
+    )
+    with django_assert_num_queries(0):
+        assert relations.muted_ids(ash) == frozenset()
+
+    relations.mute(reader=ash, muted=wren)
+
+    assert relations.muted_ids(ash) == {wren.pk}
 
 
 def test_blocker_and_blocked_ids(ash, wren):

@@ -63,7 +63,13 @@ def test_logging_in_reads_the_reader_with_their_session_facts(client, creator):
 
     reader = client.get(reverse("accounts:account")).wsgi_request.user
 
-    assert reader.session_facts == SessionFacts(has_drafts=True, inbox_unread_count=0)
+    assert reader.session_facts == SessionFacts(
+        has_drafts=True,
+        inbox_unread_count=0,
+        standing_choices={},
+        excluded_families=frozenset(),
+        muted_ids=frozenset(),
+    )
 
 
 def test_a_session_signed_in_under_the_backends_old_path_stays_signed_in(client, reader_ask):

@@ -387,10 +387,10 @@ def test_my_bookmarks_query_count(client_for, reader_ask, django_assert_num_quer
     for n in range(size):
         bookmarks.save_bookmark(reader=reader_ask, work=make_work(), tags=[f"t{n}", "all"])
     client = client_for(reader_ask)
-    # session, reader, consent choices, excluded tags, muted people, my tags, count (shown and
-    # hidden), bookmarks with readers, bookmark tags, works I may see with creators, work
-    # tags
-    with django_assert_num_queries(11):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), my tags,
+    # count (shown and hidden), bookmarks with readers, bookmark tags, works I may see with
+    # creators, work tags
+    with django_assert_num_queries(8):
         client.get(MINE, {"tag": "all", "sort": "title"})
 
 
@@ -447,11 +447,11 @@ def test_signed_in_work_page_query_count(client_for, reader_ask, django_assert_n
     reader_ask.history_enabled = False
     reader_ask.save()
     client = client_for(reader_ask)
-    # session, reader (with the inbox count), work, tags (drawing the header), consent choices, hit
-    # count update, the day's hits (the work's, its creator's), chapter index with the first
-    # chapter's text, whether it is in a series, my kudos, bookmark, mark for later and
-    # subscription, kudos givers
-    with django_assert_num_queries(12):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), work,
+    # tags (drawing the header), hit count update, the day's hits (the work's, its creator's),
+    # chapter index with the first chapter's text, whether it is in a series, my kudos,
+    # bookmark, mark for later and subscription, kudos givers
+    with django_assert_num_queries(11):
         client.get(work.get_absolute_url())
 
 
@@ -702,10 +702,10 @@ def test_my_bookmarks_with_hidden_and_deleted_works_query_count(
             )
         posting.delete_work(work=Bookmark.objects.filter(reader=reader_hide).first().work)
     client = client_for(reader_hide)
-    # session, reader, consent choices, excluded tags, muted people, my tags, count (shown and
-    # hidden), bookmarks with readers, bookmark tags, works I may see with creators, work
-    # tags
-    with django_assert_num_queries(11):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), my tags,
+    # count (shown and hidden), bookmarks with readers, bookmark tags, works I may see with
+    # creators, work tags
+    with django_assert_num_queries(8):
         response = client.get(MINE, {"sort": "title"})
     assert response.context["listed"].hidden == size
     assert response.context["page"].paginator.count == 2 * size

@@ -359,8 +359,9 @@ def test_a_renamed_tag_is_a_new_file_even_in_the_same_revision(client):
 def test_download_query_count_for_a_reader(client_for, reader_show, django_assert_num_queries):
     work = make_work(rating="explicit", warnings=["non-con"], chapters=3)
     client = client_for(reader_show)
-    # session, reader, work (with creator and its warnings), standing choices, tags, chapters
-    with django_assert_num_queries(6):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), work (with
+    # creator and its warnings), tags, chapters
+    with django_assert_num_queries(5):
         response = client.get(url(work, "epub"))
     assert response.status_code == 200
 

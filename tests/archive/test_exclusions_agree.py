@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import ConsentChoice, ExcludedTag, Mute, Reader
+from archive.consent import policy
 from archive.listing import exclusions
 from archive.models import Tag, Work
 from archive.vocabulary import (
@@ -20,6 +21,7 @@ from archive.vocabulary import (
     TagKind,
 )
 from archive.writing.tags import make_synonym
+from config.auth import ReaderBackend
 from tests.factories import make_reader, make_work
 
 pytestmark = pytest.mark.django_db
@@ -138,6 +140,31 @@ def test_a_synonym_hides_the_works_of_its_whole_family_both_ways(world):
     listed, reached = both_directions([reader], [on_canonical, on_synonym])
 
     assert listed == reached == set()
+
+
+def test_the_session_s_reader_brings_the_exclusions_the_database_gives(
+    world, rf, django_assert_num_queries
+):
+    first, second, _ = world["creators"]
+    canonical, synonym, plain, _ = world["tags"]
+    reader = make_hider(
+        "hides-several",
+        hide=["rating:explicit", "warning:no-warnings"],
+        tags=[synonym, plain],
+        mutes=[first, second],
+    )
+    ConsentChoice.objects.create(reader=reader, item="rating:mature", choice=StandingChoice.SHOW)
+    request = rf.get("/")
+    request.user = ReaderBackend().get_user(reader.pk)
+
+    with django_assert_num_queries(0):
+        from_facts = exclusions.for_request(request), policy.standing_choices(request)
+
+    fresh = Reader.objects.get(pk=reader.pk)
+    choices = dict(fresh.consent_choices.values_list("item", "choice"))
+    assert from_facts == (exclusions.for_reader(fresh), choices)
+    assert from_facts[0].families == {canonical.pk, plain.pk}
+    assert from_facts[1]["rating:mature"] == StandingChoice.SHOW
 
 
 standing_items = st.sampled_from([*RATING_ITEMS, *WARNING_ITEMS])

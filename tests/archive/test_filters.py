@@ -307,9 +307,9 @@ def test_filtered_index_query_count(client, corpus, django_assert_num_queries):
 
 def test_reader_filtered_index_query_count(client_for, corpus, excluder, django_assert_num_queries):
     client = client_for(excluder)
-    # session, reader, standing choices, excluded tags, muted people, included tag, the
-    # listing generation, the count with every facet, hidden count, works, their tags
-    with django_assert_num_queries(11):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), included
+    # tag, the listing generation, the count with every facet, hidden count, works, their tags
+    with django_assert_num_queries(8):
         client.get(INDEX, {"tag": "Naruto"})
 
 
@@ -335,9 +335,9 @@ def test_a_readers_index_counts_shown_and_hidden_works_in_one_query(
     client_for, corpus, excluder, django_assert_num_queries
 ):
     client = client_for(excluder)
-    # session, reader, standing choices, excluded tags, muted people, the listing generation,
-    # one count of shown and hidden works, works, their tags
-    with django_assert_num_queries(9):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), the
+    # listing generation, one count of shown and hidden works, works, their tags
+    with django_assert_num_queries(6):
         response = client.get(INDEX)
     assert titles(response, corpus) == {"w1", "w5"}
     assert response.context["hidden_count"] == 3  # Explicit, or tagged Angst
@@ -347,10 +347,10 @@ def test_a_readers_search_ranks_and_counts_hidden_matches_in_one_query(
     client_for, corpus, excluder, django_assert_num_queries
 ):
     client = client_for(excluder)
-    # session, reader, standing choices, excluded tags, muted people, the listing generation,
-    # the ranked matches with what is hidden, the page's works, their tags, the first
-    # matching chapter of each, the matching series
-    with django_assert_num_queries(11):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), the
+    # listing generation, the ranked matches with what is hidden, the page's works, their
+    # tags, the first matching chapter of each, the matching series
+    with django_assert_num_queries(8):
         response = client.get(reverse("archive:search"), {"q": "Summary"})
     assert titles(response, corpus) == {"w1", "w5"}
     assert response.context["hidden_count"] == 3

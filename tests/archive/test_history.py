@@ -404,9 +404,9 @@ def test_history_query_count(client_for, reader_ask, django_assert_num_queries, 
         work = make_work(chapters=2)
         reading_history.record_visit(reader=reader_ask, work=work, chapter=chapter(work, 2))
     client = client_for(reader_ask)
-    # session, reader, standing choices, excluded tags, muted people, count, readings with
-    # their chapters, works with creators, tags
-    with django_assert_num_queries(9):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), count,
+    # readings with their chapters, works with creators, tags
+    with django_assert_num_queries(6):
         client.get(HISTORY)
 
 
@@ -581,9 +581,9 @@ def test_history_with_hidden_and_unavailable_works_query_count(
             drafts += [work.pk] if title == "draft" else []
     Work.objects.filter(pk__in=drafts).update(is_posted=False)
     client = client_for(reader_hide)
-    # session, reader, standing choices, excluded tags, muted people, count (shown and
-    # hidden), readings with their chapters, works I may see with creators, tags
-    with django_assert_num_queries(9):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), count
+    # (shown and hidden), readings with their chapters, works I may see with creators, tags
+    with django_assert_num_queries(6):
         response = client.get(HISTORY)
     assert response.context["listed"].hidden == works
     listed = [r.listed_work and r.listed_work.title for r in response.context["page"]]

@@ -238,10 +238,10 @@ def test_guest_work_page_with_kudos_query_count(client, django_assert_num_querie
 def test_kudos_query_count(client_for, reader_ask, django_assert_num_queries):
     work = make_work()
     client = client_for(reader_ask)
-    # session, reader, the rate limit's count (start the minute's, purge expired ones), work, tags,
-    # consent choices, savepoint, insert kudos, count update, the day's kudos (the work's, its
-    # creator's), release savepoint
-    with django_assert_num_queries(13):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), the rate
+    # limit's count (start the minute's, purge expired ones), work, tags, savepoint, insert
+    # kudos, count update, the day's kudos (the work's, its creator's), release savepoint
+    with django_assert_num_queries(12):
         client.post(kudos_url(work))
 
 

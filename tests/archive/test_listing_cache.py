@@ -251,19 +251,20 @@ def test_counted_listings_query_less_once_cached(
     search_page = reverse("archive:search") + "?q=summary"
     for url in [INDEX, tag_page, search_page, INDEX + "?rating=general"]:
         client.get(url)
-    # session, reader, standing choices, excluded tags, muted people, generation, works:
-    # no count, and no tags or warnings, the blurbs being cached too (archive.blurbs)
-    with django_assert_num_queries(7):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes),
+    # generation, works: no count, and no tags or warnings, the blurbs being cached too
+    # (archive.blurbs)
+    with django_assert_num_queries(4):
         client.get(INDEX)
     # the same and the tag, its synonyms: no facets, no hidden count
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(6):
         client.get(tag_page)
     # the same as the index (the page's ids kept with the counts: nothing ranked), the
     # first matching chapter of each work for the snippets, and the matching series (its
     # works bring their tags, which key its blurbs)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(6):
         client.get(search_page)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(4):
         client.get(INDEX + "?rating=general")
 
 

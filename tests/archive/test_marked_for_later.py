@@ -132,9 +132,9 @@ def test_marked_for_later_query_count(client_for, reader_ask, django_assert_num_
     for _ in range(size):
         bookmarks.mark_for_later(reader=reader_ask, work=make_work())
     client = client_for(reader_ask)
-    # session, reader, consent choices, excluded tags, muted people, count (shown and hidden),
-    # marks, works I may see with creators, tags
-    with django_assert_num_queries(9):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), count
+    # (shown and hidden), marks, works I may see with creators, tags
+    with django_assert_num_queries(6):
         client.get(LATER)
 
 
@@ -186,9 +186,9 @@ def test_marked_for_later_with_hidden_and_unavailable_works_query_count(
         bookmarks.mark_for_later(reader=reader_hide, work=draft)
         Work.objects.filter(pk=draft.pk).update(is_posted=False)
     client = client_for(reader_hide)
-    # session, reader, consent choices, excluded tags, muted people, count (shown and hidden),
-    # marks, works I may see with creators, tags
-    with django_assert_num_queries(9):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), count
+    # (shown and hidden), marks, works I may see with creators, tags
+    with django_assert_num_queries(6):
         response = client.get(LATER)
     assert response.context["listed"].hidden == size
     assert response.context["page"].paginator.count == 2 * size

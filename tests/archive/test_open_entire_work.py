@@ -26,9 +26,9 @@ def test_links_to_a_work_land_on_the_entire_work(
 ):
     work = make_work(chapters=3)
     client = client_for(whole_reader)
-    # Session, reader, work (the gate reads its warnings with it), the reader's standing
-    # choices: nothing of the chapters before the redirect.
-    with django_assert_num_queries(4):
+    # Session, reader (with their standing choices), work (the gate reads its warnings with
+    # it): nothing of the chapters before the redirect.
+    with django_assert_num_queries(3):
         response = client.get(work.get_absolute_url())
     assert response.status_code == 302 and response["Location"] == entire(work)
     page = client.get(response["Location"]).content.decode()

@@ -173,10 +173,9 @@ def test_series_page_query_count(client, django_assert_num_queries, creator):
 def test_series_page_query_count_for_a_reader(client_for, django_assert_num_queries, creator):
     series = make_series(creator, [make_work(creator=creator) for _ in range(4)])
     client = client_for(make_reader("counted"))
-    # session, reader (with the header's unread inbox count), series, the reader's standing
-    # choices, excluded tags and muted people, the counts, the parts, tags, warnings, whether
-    # the reader subscribed
-    with django_assert_num_queries(11):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), series,
+    # the counts, the parts, tags, warnings, whether the reader subscribed
+    with django_assert_num_queries(8):
         client.get(series_url(series))
 
 

@@ -118,7 +118,7 @@ def test_reader_index_query_count(client_for, reader_ask, django_assert_num_quer
     client = client_for(reader_ask)
     for _ in range(3):
         make_work()
-    # session, reader, standing choices, excluded tags, muted people, the listing generation,
-    # count, works, tags
-    with django_assert_num_queries(9):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), the
+    # listing generation, count, works, tags
+    with django_assert_num_queries(6):
         client.get(INDEX)

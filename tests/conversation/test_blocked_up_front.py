@@ -122,10 +122,10 @@ def test_the_threads_page_reads_blocks_and_mutes_in_one_query(
     client_for, django_assert_num_queries, work, bob, blocked_by_author
 ):
     client = client_for(bob)
-    # session, reader (with the header's unread count), work, standing choices, the chapter,
-    # the comment settings, the blockers and the muted (one query),
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), work,
+    # the chapter, the comment settings, the blockers (the one query for blocks and mutes),
     # counting the threads, the page's threads, their comments (with authors and chapters)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         client.get(chapter_url(work))
 
 
@@ -177,12 +177,13 @@ def test_kudos_on_a_work_with_a_creator_query_count(
     client_for, work, alice, django_assert_num_queries
 ):
     client = client_for(alice)
-    # session, reader, the rate limit's count (start the minute's, purge expired ones), work, tags,
-    # consent choices, whether its creator blocks the reader, savepoint, insert kudos, count update,
-    # the day's kudos (the work's, its creator's), release savepoint; and the creator's first kudos
-    # notice of the day (tests/conversation/test_kudos_notices.py): mutes, the day's notice,
-    # savepoint, insert, release, the day's count and names, the notice written
-    with django_assert_num_queries(22):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), the rate
+    # limit's count (start the minute's, purge expired ones), work, tags, whether its creator
+    # blocks the reader, savepoint, insert kudos, count update, the day's kudos (the work's,
+    # its creator's), release savepoint; and the creator's first kudos notice of the day
+    # (tests/conversation/test_kudos_notices.py): mutes, the day's notice, savepoint, insert,
+    # release, the day's count and names, the notice written
+    with django_assert_num_queries(21):
         client.post(kudos_url(work))
 
 

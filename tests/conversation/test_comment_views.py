@@ -497,10 +497,10 @@ def test_a_thread_renders_in_the_same_queries_for_2_or_200_comments(
     reader = make_reader("watcher", choice=StandingChoice.SHOW)
     relations.mute(reader=reader, muted=bob)
     client = client_for(reader)
-    # session, reader (with the header's unread count), work, standing choices, the chapter,
-    # the comment settings, counting the threads, the page's threads,
-    # their comments (with authors and chapters), the muted.
-    with django_assert_num_queries(10):
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes), work,
+    # the chapter, the comment settings, the blockers, counting the threads, the page's
+    # threads, their comments (with authors and chapters).
+    with django_assert_num_queries(9):
         response = client.get(chapter_url(work))
     assert text(response).count('class="comment ') == size
 

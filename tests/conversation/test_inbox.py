@@ -184,10 +184,10 @@ def test_the_inbox_queries_are_pinned(client_for, django_assert_num_queries, aut
     comment(work, readers[0], "Held.")
     inbox.notify(reader=author, kind=InboxKind.UPDATE, work=work)
     client = client_for(author)
-    # session, reader (with the header's unread count), counting the items, the page of
-    # items (with works and their creators, chapters, series, comments, their authors,
-    # parents and roots), their works' warnings, the mutes. The creator skips the gate, so
-    # no standing choices.
+    # session, reader (with the inbox count, standing choices, excluded tags and mutes),
+    # counting the items, the page of items (with works and their creators, chapters, series,
+    # comments, their authors, parents and roots), their works' warnings, the blockers (the
+    # one query for blocks and mutes).
     with django_assert_num_queries(6):
         response = client.get(INBOX)
     assert response.content.decode().count('<li class="inbox-item') == 8

@@ -223,10 +223,11 @@ def test_the_kudos_request_pays_a_few_queries_for_the_notice(
 ):
     give_kudos(work=work, reader=bob)  # today's notice is there already
     client = client_for(alice)
-    # As tests/archive/test_kudos.py pins it (session, reader, the rate limit's count and purge,
-    # work, tags, consent choices, whether its creator blocks the reader, savepoint, insert kudos,
-    # count update, the day's kudos (the work's, its creator's), release), and for the notice: the
-    # creator's mutes, today's notice locked, the day's count and names, the notice rewritten.
-    with django_assert_num_queries(19):
+    # As tests/archive/test_kudos.py pins it (session, reader with their standing choices, the
+    # rate limit's count and purge, work, tags, whether its creator blocks the reader,
+    # savepoint, insert kudos, count update, the day's kudos (the work's, its creator's),
+    # release), and for the notice: the creator's mutes, today's notice locked, the day's
+    # count and names, the notice rewritten.
+    with django_assert_num_queries(18):
         client.post(reverse("archive:kudos", args=[work.pk]))
     assert [(n.kudos, n.givers) for n in notices(author)] == [(2, "bob and alice")]

@@ -124,10 +124,9 @@ def test_whats_new_lists_updates_and_marks_them_seen(
         posting.add_chapter(work=work, body="<p>Three.</p>", title="The third")
     client = client_for(reader_ask)
     url = reverse("following:whats_new")
-    # Session, reader (with the header's unread inbox count), their excluded tags, standing
-    # choices and mutes, the update of when they last looked, the alerts with their works
-    # and chapters (one join).
-    with django_assert_num_queries(7):
+    # Session, reader (with the inbox count, standing choices, excluded tags and mutes), the
+    # update of when they last looked, the alerts with their works and chapters (one join).
+    with django_assert_num_queries(4):
         page = client.get(url).content.decode()
     assert "The second" in page and "The third" in page
     assert page.count('class="badge"') == 2
