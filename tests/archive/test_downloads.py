@@ -173,33 +173,6 @@ def test_work_page_links_to_both_downloads(client):
 # Contents
 
 
-@pytest.fixture
-def full_work(db):
-    work = make_work(
-        title="A Full Work",
-        rating="teen",
-        warnings=["no-warnings"],
-        chapters=2,
-        categories=["f/f"],
-        notes="<p>Work notes.</p>",
-        end_notes="<p>Work end notes.</p>",
-        complete=True,
-        tags=[
-            ("Fandom One", TagKind.FANDOM),
-            ("A/B", TagKind.RELATIONSHIP),
-            ("Character C", TagKind.CHARACTER),
-            ("Fluff", TagKind.ADDITIONAL),
-        ],
-    )
-    Work.objects.filter(pk=work.pk).update(summary="<p>The summary &amp; more.</p>")
-    Chapter.objects.filter(work=work, position=1).update(
-        summary="<p>Chapter summary.</p>",
-        notes="<p>Chapter notes.</p>",
-        end_notes="<p>Chapter end notes.</p>",
-    )
-    return Work.objects.with_blurb().get(pk=work.pk)
-
-
 def test_epub_has_title_page_chapters_and_end_notes_in_reading_order(client, full_work):
     content = client.get(url(full_work, "epub")).content
     with zipfile.ZipFile(io.BytesIO(content)) as book:

@@ -155,29 +155,9 @@ def test_work_page_links_to_the_pdf_beside_the_epub(client):
 
 
 @pytest.fixture
-def full_work(db):
-    work = make_work(
-        title="A Full Work",
-        rating="teen",
-        warnings=["no-warnings"],
-        chapters=2,
-        categories=["f/f"],
-        notes="<p>Work notes.</p>",
-        end_notes="<p>Work end notes.</p>",
-        complete=True,
-        tags=[
-            ("Fandom One", TagKind.FANDOM),
-            ("A/B", TagKind.RELATIONSHIP),
-            ("Character C", TagKind.CHARACTER),
-            ("Fluff", TagKind.ADDITIONAL),
-        ],
-    )
-    Work.objects.filter(pk=work.pk).update(summary="<p>The summary &amp; more.</p>")
-    Chapter.objects.filter(work=work, position=1).update(
-        summary="<p>Chapter summary.</p>",
-        notes="<p>Chapter notes.</p>",
-        end_notes="<p>Chapter end notes.</p>",
-    )
+def full_work(full_work):
+    """The downloads' full work (tests/archive/conftest.py), its second chapter formatted."""
+    work = full_work
     Chapter.objects.filter(work=work, position=2).update(
         body=(
             f"<p>{body_marker(work.pk, 2)} plain <em>slanted</em> <strong>heavy</strong></p>"
