@@ -176,8 +176,9 @@ class Ranking:
         ids = self._ids(start, stop, counts)
         works = Work.objects.all()
         if self._remembered.late:  # ranked before the works last changed: ask again
-            works, _, _, hiding = self._arguments
+            works, query, open_works, hiding = self._arguments
             works = works.annotate(is_hidden=_flag(hiding)).filter(is_hidden=False)
+            works = _still_matching(works, ids, query, open_works)
         read = works.select_related("creator").with_listing_generation()
         found = read.order_by().in_bulk(ids)
         # A kept id whose work was deleted since is left out rather than failing the page.
@@ -189,6 +190,28 @@ class Ranking:
             if stop <= len(kept) or len(kept) == shown:  # inside the kept, or all are kept
                 return kept[start:stop]
         return self._matches.page(start, stop, counts)
+
+
+# The works among some ids whose search document (or, for a work the reader may not read,
+# its blurb's part) matches a query: a page's worth, read through the primary key.
+_AMONG = (
+    "SELECT work_id FROM archive_searchdocument WHERE work_id = ANY(%s::bigint[]) "
+    "AND {} @@ websearch_to_tsquery(%s::regconfig, %s)"
+)
+
+
+def _still_matching(works, ids, query, open_works):
+    """Those of `works` among `ids` that match `query` now: a late ranking's page keeps no
+    work that stopped matching (a creator who deleted their account is not found by their
+    name, not even for a few seconds), reading only the page's search documents."""
+    works = works.filter(pk__in=ids)
+    if not _postgres():
+        return _sqlite_matching(works, query, open_works)
+    in_text = Q(pk__in=RawSQL(_AMONG.format("document"), [list(ids), CONFIG, query]))
+    if open_works is None:
+        return works.filter(in_text)
+    in_blurb = Q(pk__in=RawSQL(_AMONG.format("metadata"), [list(ids), CONFIG, query]))
+    return works.filter((open_works & in_text) | (~open_works & in_blurb))
 
 
 def best_matches(works, query, open_works, hiding):
