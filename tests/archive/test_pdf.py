@@ -7,7 +7,6 @@ import unicodedata
 
 import pypdf
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils.html import escape
 from fontTools.ttLib import TTFont
@@ -23,14 +22,6 @@ pytestmark = pytest.mark.django_db
 
 INTERSTITIAL = "Show me this work"
 MISSING_GLYPHS = "missing the following glyphs"
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Work ids repeat between tests, so no test may find another's cached file."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def url(work):

@@ -2,15 +2,11 @@
 as one starts (huey's run_huey on the SQLite queue file, as `make run` starts it), and its
 subscriber is told then."""
 
-import os
 import sqlite3
-import subprocess
-import sys
-import time
 
 import pytest
 
-from tests.jobs.test_worker import BASE_DIR, alerts, manage
+from tests.jobs.test_worker import alerts, manage, run_worker_until_emailed, sqlite_env
 from tests.live_servers import sqlite_archive
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -42,33 +38,12 @@ def posted_chapters(database):
 
 def test_a_worker_starting_after_the_time_posts_the_chapter(tmp_path, django_db_blocker):
     database = sqlite_archive(tmp_path, django_db_blocker).path
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "JOBS_IMMEDIATE"}
-    }
-    env.update(
-        DEBUG="true", SQLITE_PATH=str(database), JOBS_SQLITE_PATH=str(tmp_path / "jobs.sqlite3")
-    )
+    env = sqlite_env(tmp_path, database)
     scheduled = manage("shell", "-c", SCHEDULE, env=env)
     assert scheduled.returncode == 0, scheduled.stderr
     assert (posted_chapters(database), alerts(database)) == (1, 0)
 
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "run_huey", "--workers", "1", "--worker-type", "thread"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while alerts(database, emailed=True) == 0 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert posted_chapters(database) == 2
-        assert alerts(database) == alerts(database, emailed=True) == 1
-    finally:
-        worker.terminate()
-        output, _ = worker.communicate(timeout=30)
+    output = run_worker_until_emailed(env, database)
+    assert posted_chapters(database) == 2
+    assert alerts(database) == alerts(database, emailed=True) == 1
     assert 'Subject: New chapter of "Scheduled" by author' in output

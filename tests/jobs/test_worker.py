@@ -53,8 +53,8 @@ def alerts(database, *, emailed=False):
         return connection.execute(query).fetchone()[0]
 
 
-def test_the_worker_beside_the_server_delivers_what_a_post_enqueued(tmp_path, django_db_blocker):
-    database = sqlite_archive(tmp_path, django_db_blocker).path
+def sqlite_env(tmp_path, database):
+    """The environment of `make run` on this archive file: SQLite, and the SQLite job queue."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -63,10 +63,11 @@ def test_the_worker_beside_the_server_delivers_what_a_post_enqueued(tmp_path, dj
     env.update(
         DEBUG="true", SQLITE_PATH=str(database), JOBS_SQLITE_PATH=str(tmp_path / "jobs.sqlite3")
     )
-    posted = manage("shell", "-c", POST, env=env)
-    assert posted.returncode == 0, posted.stderr
-    assert alerts(database) == 0  # enqueued, waiting for a worker
+    return env
 
+
+def run_worker_until_emailed(env, database):
+    """Run `run_huey` until an alert is emailed (a minute at most); returns what it printed."""
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "run_huey", "--workers", "1", "--worker-type", "thread"],
         cwd=BASE_DIR,
@@ -79,10 +80,21 @@ def test_the_worker_beside_the_server_delivers_what_a_post_enqueued(tmp_path, dj
         deadline = time.monotonic() + 60
         while alerts(database, emailed=True) == 0 and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert alerts(database) == alerts(database, emailed=True) == 1
     finally:
         worker.terminate()
         output, _ = worker.communicate(timeout=30)
+    return output
+
+
+def test_the_worker_beside_the_server_delivers_what_a_post_enqueued(tmp_path, django_db_blocker):
+    database = sqlite_archive(tmp_path, django_db_blocker).path
+    env = sqlite_env(tmp_path, database)
+    posted = manage("shell", "-c", POST, env=env)
+    assert posted.returncode == 0, posted.stderr
+    assert alerts(database) == 0  # enqueued, waiting for a worker
+
+    output = run_worker_until_emailed(env, database)
+    assert alerts(database) == alerts(database, emailed=True) == 1
     # The console mail backend printed the alert's email in the worker.
     assert 'Subject: New chapter of "Queued" by author' in output
     assert "To: fan@example.com" in output
