@@ -163,8 +163,11 @@ static/vendor/quill/%: node_modules/.installed
 # other session is connected to it.
 TEST_WORKERS ?= $(if $(DATABASE_URL),0,auto)
 
+# Python keeps compiled modules (and pytest its rewritten test modules) even where the
+# environment says not to (PYTHONDONTWRITEBYTECODE): each worker, server and command the suite
+# starts would otherwise compile the project again, and collecting alone takes 12 s, not 3 s.
 test: install node_modules/.installed $(EDITOR_FILES)
-	$(BIN)/python -m pytest --numprocesses $(TEST_WORKERS) --dist loadfile
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest --numprocesses $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .

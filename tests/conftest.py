@@ -28,12 +28,19 @@ hypothesis.settings.load_profile(
 @pytest.fixture(autouse=True, scope="session")
 def _static_files_without_collectstatic():
     """Serve static files from the source folders, as `make run` does, so tests need no
-    collectstatic run."""
+    collectstatic run. WhiteNoise looks each file up as it is asked for (autorefresh), as
+    under `make run`: listing every file up front would be done again for each test client,
+    since each builds its own middleware."""
     storages = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    with override_settings(STORAGES=storages, STATIC_ROOT=None, WHITENOISE_USE_FINDERS=True):
+    with override_settings(
+        STORAGES=storages,
+        STATIC_ROOT=None,
+        WHITENOISE_USE_FINDERS=True,
+        WHITENOISE_AUTOREFRESH=True,
+    ):
         yield
 
 

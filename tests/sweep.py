@@ -2,11 +2,13 @@
 URLs built from them with any values (hostile ones too), and everything that is saved."""
 
 import re
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.apps import apps
 from django.contrib.sessions.models import Session
+from django.db import connections
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # <int:work_id>, <slug:slug>, <token> (str by default) and (?P<name>...) groups.
@@ -74,3 +76,25 @@ def saved_rows():
         (session.session_key, session.get_decoded()) for session in Session.objects.order_by("pk")
     ]
     return rows
+
+
+# Statements that change no row: reads, and the savepoints each request is rolled back to.
+READS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK")
+
+
+@contextmanager
+def statements_that_may_write():
+    """The statements run meanwhile that may change a row (anything but a read or a
+    savepoint's bookkeeping), collected in the list it yields. A request that ran none saved
+    nothing, so the sweeps compare every row (saved_rows, slow) only after one that did."""
+    writes = []
+
+    def watch(execute, sql, params, many, context):
+        if not sql.lstrip().upper().startswith(READS):
+            writes.append(sql)
+        return execute(sql, params, many, context)
+
+    with ExitStack() as stack:
+        for connection in connections.all():
+            stack.enter_context(connection.execute_wrapper(watch))
+        yield writes

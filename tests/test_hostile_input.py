@@ -13,6 +13,7 @@ from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from hypothesis import HealthCheck, given, settings
@@ -24,7 +25,7 @@ from archive.reading import bookmarks
 from archive.reading import history as reading_history
 from archive.vocabulary import ConsentItem, StandingChoice, TagKind
 from tests.factories import PASSWORD, make_reader, make_work
-from tests.sweep import all_routes, saved_rows
+from tests.sweep import all_routes, saved_rows, statements_that_may_write
 
 PAYLOADS = [
     "\x00",
@@ -217,13 +218,14 @@ def send(world, client, method, url, data, **headers):
     if world["saved"] is None:
         world["saved"] = saved_rows_but_kept()
     with transaction.atomic():
-        response = getattr(client, method)(url, data, **headers)
+        with statements_that_may_write() as writes:
+            response = getattr(client, method)(url, data, **headers)
         status = response.status_code
         assert status < 500, f"{method.upper()} {url} {data!r} answered {status}"
         # A form shown again (200, HTML) to a POST is a rejection; a JSON 200 is not.
         shown_again = method == "post" and status == 200 and "html" in response["Content-Type"]
         rejected = 400 <= status < 500 or shown_again
-        if rejected:
+        if rejected and writes:
             assert saved_rows_but_kept() == world["saved"], (
                 f"rejected {method.upper()} {url} {data!r} changed data"
             )
@@ -256,6 +258,20 @@ SWEPT = [
     for route in ROUTES
     if route.namespace != "admin" or route.name.endswith(("_changelist", "_change"))
 ]
+
+
+def test_the_sweeps_see_every_write_and_only_writes(world):
+    """Guards the checks below, which compare what is saved only after a request that ran
+    a statement that may write."""
+    reader = client_as(world, "reader")
+    with transaction.atomic():
+        with statements_that_may_write() as writes:
+            reader.get(reverse("archive:work_list"))
+        assert writes == []
+        with statements_that_may_write() as writes:
+            reader.post(reverse("archive:kudos", args=[world["real"]["work_id"]]))
+        assert any(sql.lstrip().upper().startswith("INSERT") for sql in writes), writes
+        transaction.set_rollback(True)
 
 
 def test_every_route_survives_the_classic_hostile_values(world):

@@ -21,7 +21,7 @@ from archive.reading import bookmarks
 from archive.reading import history as reading_history
 from archive.vocabulary import StandingChoice, TagKind
 from tests.factories import PASSWORD, body_marker, make_reader, make_work
-from tests.sweep import all_routes, saved_rows, site_routes
+from tests.sweep import all_routes, saved_rows, site_routes, statements_that_may_write
 
 
 @pytest.fixture(autouse=True)
@@ -217,15 +217,17 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(archive_
     reader_client = signed_in(world["reader"], enforce_csrf_checks=True)
     staff_client = signed_in(world["staff"], enforce_csrf_checks=True)
     accepted = []
+    # Each request is rolled back, so each starts from what was saved before the first.
+    before = saved_rows()
     for route in all_routes():
         if _exempt(route):
             continue
         client = staff_client if route.namespace == "admin" else reader_client
         url = route.url({name: world["values"].get(name, 1) for name in route.parameters})
         with transaction.atomic():
-            before = saved_rows()
-            response = client.post(url, FORGED)
-            if response.status_code != 403 or saved_rows() != before:
+            with statements_that_may_write() as writes:
+                response = client.post(url, FORGED)
+            if response.status_code != 403 or (writes and saved_rows() != before):
                 accepted.append(f"{url} answered {response.status_code}")
             elif "403_csrf.html" not in [t.name for t in response.templates]:
                 accepted.append(f"{url} was refused, but not for its missing CSRF token")
@@ -363,9 +365,11 @@ def test_no_request_changes_another_readers_private_things(owner_and_intruder):
             with transaction.atomic():
                 # A new client each time: logging out or deleting the account must not
                 # turn the intruder into a guest for the requests after it.
-                response = signed_in(world["intruder"]).post(url, FORGED)
+                client = signed_in(world["intruder"])
+                with statements_that_may_write() as writes:
+                    response = client.post(url, FORGED)
                 assert response.status_code < 500, url
-                if owners_rows(world["owner"]) != before:
+                if writes and owners_rows(world["owner"]) != before:
                     changed.append(url)
                 transaction.set_rollback(True)
     assert changed == []

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_servers import LiveDatabase, manage, postgres_url, skip_or_fail
+from tests.live_servers import LiveDatabase, manage, postgres_url, skip_or_fail, sqlite_archive
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/13"
-SUBSCRIBERS = 1500
-DAILY = 500  # readers 0, 3, 6… choose an email each, 1, 4, 7… the daily digest, 2, 5, 8… none
+SUBSCRIBERS = 600
+DAILY = 200  # readers 0, 3, 6… choose an email each, 1, 4, 7… the daily digest, 2, 5, 8… none
 
 pytestmark = pytest.mark.slow
 
@@ -100,11 +100,9 @@ def shell(code, *, env):
 
 
 @pytest.fixture(scope="module")
-def sqlite_template(tmp_path_factory):
+def sqlite_template(tmp_path_factory, django_db_setup, django_db_blocker):
     """One migrated database, copied for each test: migrating takes longer than the test."""
-    folder = tmp_path_factory.mktemp("template")
-    manage("migrate", "--noinput", "-v0", env=sqlite_env(folder / "db.sqlite3", folder / "q"))
-    return folder / "db.sqlite3"
+    return sqlite_archive(tmp_path_factory.mktemp("template"), django_db_blocker).path
 
 
 @pytest.fixture(scope="module")
