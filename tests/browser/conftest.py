@@ -6,7 +6,16 @@ import time
 
 import pytest
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# Debian's build of Chromium's headless shell (package chromium-headless-shell: the same
+# engine without the browser's window and interface, as Playwright itself runs headless tests)
+# takes about 40% less processor time than the full browser's headless mode; the full browser
+# serves where the shell is not installed.
+CHROMIUM = (
+    os.environ.get("CHROMIUM_PATH")
+    or shutil.which("chromium-headless-shell")
+    or shutil.which("chromium")
+    or "/usr/bin/chromium"
+)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -30,7 +39,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def chromium():
     if not os.path.exists(CHROMIUM):
-        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium-headless-shell)"
         if os.environ.get("REQUIRE_BROWSER_TESTS"):
             pytest.fail(f"REQUIRE_BROWSER_TESTS is set but {reason}")
         pytest.skip(reason)
