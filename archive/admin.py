@@ -69,6 +69,9 @@ class ChapterFormSet(admin_input.WholeInlineFormSet):
         _save_chapter(chapter)
 
 
+NEW_CHAPTERS_PER_SAVE = 20
+
+
 class ChapterInline(admin_input.StackedInline):
     model = Chapter
     formset = ChapterFormSet
@@ -89,6 +92,12 @@ class ChapterInline(admin_input.StackedInline):
     # chapters and tell subscribers (archive.writing.posting.post_chapter).
     readonly_fields = ["word_count", "is_posted", "post_at"]
     show_change_link = True
+
+    def get_max_num(self, request, obj=None, **kwargs):
+        # Works have no chapter limit, but one save adds at most NEW_CHAPTERS_PER_SAVE: without
+        # a bound Django builds 2,000 chapter forms from a hostile count (seconds each post).
+        existing = obj.chapters.count() if obj is not None else 0
+        return existing + NEW_CHAPTERS_PER_SAVE
 
 
 class WorkWarningInline(admin_input.TabularInline):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ConsentChoice
+from archive.admin import NEW_CHAPTERS_PER_SAVE
 from archive.models import Bookmark, Chapter, Reading, Tag, Work
 from archive.reading.bookmarks import save_bookmark
 from archive.reading.history import record_visit
@@ -741,7 +742,10 @@ def test_a_warning_takes_the_place_of_one_deleted_in_the_same_save(staff_client,
     assert list(warnings) == [ArchiveWarning.GRAPHIC_VIOLENCE]
 
 
-@pytest.mark.parametrize("prefix, limit", [("tagged", 75), ("warnings", len(ArchiveWarning))])
+@pytest.mark.parametrize(
+    "prefix, limit",
+    [("tagged", 75), ("warnings", len(ArchiveWarning)), ("chapters", 2 + NEW_CHAPTERS_PER_SAVE)],
+)
 def test_a_hostile_form_count_is_refused_before_forms_are_built(
     staff_client, archive_rows, prefix, limit
 ):
